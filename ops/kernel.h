@@ -1,0 +1,181 @@
+// The whole operator API. A kernel is created once per node; prepare() validates the node and
+// settles its output types and shapes (and scratch size); run() computes. "Prepare validates,
+// run trusts": run() only guards data-dependent values (indices, integer divisors).
+//
+// Shapes known at prepare time are planned into the session arena, so run() of a static node
+// allocates nothing. When a kernel cannot know an output shape without input *values* that are
+// not constant, prepare() calls ctx.dynamic(); the executor then calls prepare() again at run
+// time with every input value present before calling run(). Kernels whose output shape depends
+// on what run() computes (NonZero, Loop) obtain outputs with RunContext::output(i, dtype, dims).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onyx/graph.h"
+#include "onyx/status.h"
+#include "onyx/tensor.h"
+#include "onyx/value.h"
+
+namespace onyx {
+
+// Information about one node input as seen by prepare().
+struct InputInfo {
+  bool present = false;       // false: omitted optional input (empty name or beyond the list)
+  ValueKind kind = ValueKind::kTensor;
+  DType dtype = DType::kUndefined;
+  Dims shape;
+  const Tensor* value = nullptr;  // non-null when the value is known at prepare time
+  const Value* full = nullptr;    // the whole Value when known (sequences/optionals)
+};
+
+class PrepareContext {
+ public:
+  virtual ~PrepareContext() = default;
+
+  const Node& node() const { return *node_; }
+  // The schema version in effect for this node (the largest registered since-version <= the
+  // model's opset for the node's domain).
+  int since_version() const { return since_version_; }
+  int64_t opset() const { return opset_; }
+
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  bool has_input(int i) const { return i < num_inputs() && inputs_[i].present; }
+  const InputInfo& input(int i) const { return inputs_[i]; }
+  DType in_dtype(int i) const { return inputs_[i].dtype; }
+  const Dims& in_shape(int i) const { return inputs_[i].shape; }
+  // The input's value if known now (constant, or at run time for dynamic nodes); else null.
+  const Tensor* in_value(int i) const { return has_input(i) ? inputs_[i].value : nullptr; }
+
+  int num_outputs() const { return static_cast<int>(node_->outputs.size()); }
+  bool has_output(int i) const { return i < num_outputs() && !node_->outputs[i].empty(); }
+  // Declares output i as a tensor of this dtype and shape.
+  void set_output(int i, DType dtype, Dims dims);
+  // Declares output i as a constant known now (e.g. Shape); the node will not run.
+  // Only honoured when every output of the node is given a value this way.
+  void set_output_value(int i, Tensor value);
+  // Declares a non-tensor output (sequence, optional); such outputs are always heap-allocated.
+  void set_output_kind(int i, ValueKind kind, DType elem);
+  // Output shapes depend on input values not known yet, or on what run() computes.
+  Status dynamic() {
+    dynamic_ = true;
+    return Status();
+  }
+  // Bytes of scratch memory run() needs (placed in the arena, valid only during run()).
+  void request_scratch(size_t bytes) { scratch_bytes_ = bytes; }
+
+  // Attribute access with spec defaults. The typed getters return an error through `status`
+  // when the attribute exists with the wrong type.
+  const Attribute* attr(const char* name) const { return node_->attr(name); }
+  bool has_attr(const char* name) const { return node_->attr(name) != nullptr; }
+  Status attr_int(const char* name, int64_t* out, int64_t def) const;
+  Status attr_int(const char* name, int64_t* out) const;  // required
+  Status attr_float(const char* name, float* out, float def) const;
+  Status attr_string(const char* name, std::string* out, const std::string& def) const;
+  Status attr_ints(const char* name, std::vector<int64_t>* out) const;  // empty if absent
+  Status attr_floats(const char* name, std::vector<float>* out) const;  // empty if absent
+  Status attr_strings(const char* name, std::vector<std::string>* out) const;
+
+  // Errors name the node; the session adds the model. Example:
+  //   return ctx.fail(Code::kUnsupported, "input 'X' has dtype ", dtype_name(t));
+  template <class... Args>
+  Status fail(Code code, const Args&... args) const {
+    return Status(code, str_cat(args...));
+  }
+  // Standard error for a dtype the kernel does not implement.
+  Status unsupported_dtype(int input_index, DType dtype) const;
+  // Name of input / output i (for messages).
+  const std::string& input_name(int i) const { return node_->inputs[i]; }
+  const std::string& output_name(int i) const { return node_->outputs[i]; }
+
+  // --- used by the executor ---
+  struct OutputDecl {
+    bool set = false;
+    ValueKind kind = ValueKind::kTensor;
+    DType dtype = DType::kUndefined;
+    Dims shape;
+    bool has_value = false;
+    Tensor value;
+  };
+  void reset(const Node* node, int since_version, int64_t opset, std::vector<InputInfo> inputs);
+  bool is_dynamic() const { return dynamic_; }
+  size_t scratch_bytes() const { return scratch_bytes_; }
+  const std::vector<OutputDecl>& outputs() const { return outputs_; }
+  std::vector<InputInfo>& mutable_inputs() { return inputs_; }
+
+ private:
+  const Node* node_ = nullptr;
+  int since_version_ = 0;
+  int64_t opset_ = 0;
+  std::vector<InputInfo> inputs_;
+  std::vector<OutputDecl> outputs_;
+  bool dynamic_ = false;
+  size_t scratch_bytes_ = 0;
+};
+
+class RunContext {
+ public:
+  virtual ~RunContext() = default;
+
+  const Node& node() const { return *node_; }
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  bool has_input(int i) const { return i < num_inputs() && inputs_[i] != nullptr; }
+  const Tensor& input(int i) const { return inputs_[i]->tensor; }
+  const Value& input_value(int i) const { return *inputs_[i]; }
+
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
+  bool has_output(int i) const { return i < num_outputs() && outputs_[i] != nullptr; }
+  // Output i with the dtype and shape settled by prepare().
+  Tensor& output(int i) { return outputs_[i]->tensor; }
+  // Output i whose shape is only known now. For a planned output the dims must equal the
+  // planned ones; otherwise memory is allocated (only for dynamic nodes). Null on failure.
+  virtual Tensor* output(int i, DType dtype, const Dims& dims) = 0;
+  Value& output_value(int i) { return *outputs_[i]; }
+
+  void* scratch() { return scratch_; }
+  size_t scratch_size() const { return scratch_size_; }
+
+  template <class... Args>
+  Status fail(Code code, const Args&... args) const {
+    return Status(code, str_cat(args...));
+  }
+
+  // --- used by the executor ---
+  void bind(const Node* node, std::vector<const Value*> inputs, std::vector<Value*> outputs,
+            void* scratch, size_t scratch_size) {
+    node_ = node;
+    inputs_ = std::move(inputs);
+    outputs_ = std::move(outputs);
+    scratch_ = scratch;
+    scratch_size_ = scratch_size;
+  }
+
+ protected:
+  const Node* node_ = nullptr;
+  std::vector<const Value*> inputs_;
+  std::vector<Value*> outputs_;
+  void* scratch_ = nullptr;
+  size_t scratch_size_ = 0;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // May be called more than once (when input shapes change, or at run for dynamic nodes);
+  // must reset any state it derives.
+  virtual Status prepare(PrepareContext& ctx) = 0;
+  virtual Status run(RunContext& ctx) = 0;
+  // True when run() has no side effects and the same inputs always give the same outputs,
+  // so the node may be folded when its inputs are constant.
+  virtual bool deterministic() const { return true; }
+};
+
+template <class K>
+std::unique_ptr<Kernel> make_kernel() {
+  return std::make_unique<K>();
+}
+
+}  // namespace onyx

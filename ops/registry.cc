@@ -1,0 +1,54 @@
+#include "registry.h"
+
+#include <string_view>
+
+namespace onyx {
+
+// Declare every factory named in the family tables.
+#define ONYX_OP(domain, op_type, factory, mask, ...) std::unique_ptr<Kernel> factory();
+#include "elementwise/table.inc"
+#include "nn/table.inc"
+#include "reduce/table.inc"
+#include "tensor/table.inc"
+#undef ONYX_OP
+
+const std::vector<OpEntry>& op_table() {
+#define ONYX_OP(domain, op_type, factory, mask, ...) {domain, op_type, {__VA_ARGS__, 0}, &factory, mask},
+  static const std::vector<OpEntry> table = {
+#include "elementwise/table.inc"
+#include "nn/table.inc"
+#include "reduce/table.inc"
+#include "tensor/table.inc"
+  };
+#undef ONYX_OP
+  return table;
+}
+
+static bool same_domain(std::string_view a, std::string_view b) {
+  auto norm = [](std::string_view d) { return d == "ai.onnx" ? std::string_view() : d; };
+  return norm(a) == norm(b);
+}
+
+Result<OpMatch> find_op(const std::string& domain, const std::string& op_type, int64_t opset) {
+  bool known = false;
+  int oldest = 0;
+  for (const OpEntry& e : op_table()) {
+    if (op_type != e.op_type || !same_domain(domain, e.domain)) continue;
+    known = true;
+    int best = 0;
+    for (int i = 0; e.versions[i] != 0; ++i) {
+      if (e.versions[i] <= opset) best = e.versions[i];
+    }
+    if (best != 0) return OpMatch{&e, best};
+    oldest = e.versions[0];
+  }
+  std::string dom = domain.empty() ? "ai.onnx" : domain;
+  if (!known) {
+    return error(Code::kUnsupported, "unsupported operator '", op_type, "' (domain '", dom,
+                 "', opset ", opset, ")");
+  }
+  return error(Code::kUnsupported, "operator '", op_type, "' (domain '", dom, "') needs opset >= ",
+               oldest, " but the model imports opset ", opset);
+}
+
+}  // namespace onyx

@@ -1,0 +1,1 @@
+#include "onyx/session.h"

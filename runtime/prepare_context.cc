@@ -1,0 +1,118 @@
+#include "kernel.h"
+
+namespace onyx {
+
+void PrepareContext::reset(const Node* node, int since_version, int64_t opset,
+                           std::vector<InputInfo> inputs) {
+  node_ = node;
+  since_version_ = since_version;
+  opset_ = opset;
+  inputs_ = std::move(inputs);
+  outputs_.assign(node->outputs.size(), OutputDecl{});
+  dynamic_ = false;
+  scratch_bytes_ = 0;
+}
+
+void PrepareContext::set_output(int i, DType dtype, Dims dims) {
+  OutputDecl& o = outputs_[i];
+  o.set = true;
+  o.kind = ValueKind::kTensor;
+  o.dtype = dtype;
+  o.shape = std::move(dims);
+}
+
+void PrepareContext::set_output_value(int i, Tensor value) {
+  OutputDecl& o = outputs_[i];
+  o.set = true;
+  o.kind = ValueKind::kTensor;
+  o.dtype = value.dtype();
+  o.shape = value.shape();
+  o.has_value = true;
+  o.value = std::move(value);
+}
+
+void PrepareContext::set_output_kind(int i, ValueKind kind, DType elem) {
+  OutputDecl& o = outputs_[i];
+  o.set = true;
+  o.kind = kind;
+  o.dtype = elem;
+}
+
+static Status wrong_type(const Attribute& a, AttrType want) {
+  return error(Code::kInvalidModel, "attribute '", a.name, "' has type ", attr_type_name(a.type),
+               ", expected ", attr_type_name(want));
+}
+
+Status PrepareContext::attr_int(const char* name, int64_t* out, int64_t def) const {
+  const Attribute* a = attr(name);
+  if (a == nullptr) {
+    *out = def;
+    return Status();
+  }
+  if (a->type != AttrType::kInt) return wrong_type(*a, AttrType::kInt);
+  *out = a->i;
+  return Status();
+}
+
+Status PrepareContext::attr_int(const char* name, int64_t* out) const {
+  const Attribute* a = attr(name);
+  if (a == nullptr) return error(Code::kInvalidModel, "required attribute '", name, "' is missing");
+  return attr_int(name, out, 0);
+}
+
+Status PrepareContext::attr_float(const char* name, float* out, float def) const {
+  const Attribute* a = attr(name);
+  if (a == nullptr) {
+    *out = def;
+    return Status();
+  }
+  if (a->type != AttrType::kFloat) return wrong_type(*a, AttrType::kFloat);
+  *out = a->f;
+  return Status();
+}
+
+Status PrepareContext::attr_string(const char* name, std::string* out, const std::string& def) const {
+  const Attribute* a = attr(name);
+  if (a == nullptr) {
+    *out = def;
+    return Status();
+  }
+  if (a->type != AttrType::kString) return wrong_type(*a, AttrType::kString);
+  *out = a->s;
+  return Status();
+}
+
+Status PrepareContext::attr_ints(const char* name, std::vector<int64_t>* out) const {
+  const Attribute* a = attr(name);
+  out->clear();
+  if (a == nullptr) return Status();
+  if (a->type != AttrType::kInts) return wrong_type(*a, AttrType::kInts);
+  *out = a->ints;
+  return Status();
+}
+
+Status PrepareContext::attr_floats(const char* name, std::vector<float>* out) const {
+  const Attribute* a = attr(name);
+  out->clear();
+  if (a == nullptr) return Status();
+  if (a->type != AttrType::kFloats) return wrong_type(*a, AttrType::kFloats);
+  *out = a->floats;
+  return Status();
+}
+
+Status PrepareContext::attr_strings(const char* name, std::vector<std::string>* out) const {
+  const Attribute* a = attr(name);
+  out->clear();
+  if (a == nullptr) return Status();
+  if (a->type != AttrType::kStrings) return wrong_type(*a, AttrType::kStrings);
+  *out = a->strings;
+  return Status();
+}
+
+Status PrepareContext::unsupported_dtype(int input_index, DType dtype) const {
+  return error(Code::kUnsupported, "input ", input_index, " '", input_name(input_index),
+               "' has dtype ", dtype_name(dtype), ", which ", node_->op_type,
+               " does not support here");
+}
+
+}  // namespace onyx
