@@ -1,1 +1,501 @@
-#include "onyx/session.h"
+#include "graph_runner.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "onyx/memory_planner.h"
+#include "onyx/topo_order.h"
+
+namespace onyx {
+
+// The RunContext of one step. Planned outputs are views into the arena; outputs of dynamic
+// steps (and outputs a kernel sizes at run) are allocated here.
+class GraphRunner::StepContext final : public RunContext {
+ public:
+  Tensor* output(int i, DType dtype, const Dims& dims) override {
+    Value* v = outputs_[i];
+    if (planned && v->tensor.defined()) {
+      if (v->tensor.dtype() != dtype || v->tensor.shape() != dims) return nullptr;
+      return &v->tensor;
+    }
+    Result<Tensor> t = Tensor::make(dtype, dims);
+    if (!t.ok()) return nullptr;
+    v->kind = ValueKind::kTensor;
+    v->tensor = *t;
+    return &v->tensor;
+  }
+  bool planned = false;  // outputs were placed by the planner
+};
+
+GraphRunner::~GraphRunner() = default;
+
+std::string GraphRunner::where(const Step& s) const { return s.node->describe(s.node_index); }
+
+Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, const Graph& graph,
+                                                         const SessionOptions& options) {
+  std::unique_ptr<GraphRunner> r(new GraphRunner());
+  r->model_ = &model;
+  r->graph_ = &graph;
+  r->options_ = options;
+
+  auto add_slot = [&](const std::string& name) -> int {
+    auto it = r->slot_of_.find(name);
+    if (it != r->slot_of_.end()) return it->second;
+    int id = static_cast<int>(r->slots_.size());
+    r->slots_.push_back(Slot{});
+    r->slots_.back().name = name;
+    r->slot_of_.emplace(name, id);
+    return id;
+  };
+
+  std::vector<std::string> available;
+  for (const NamedTensor& init : graph.initializers) {
+    if (r->slot_of_.count(init.name) != 0) {
+      return error(Code::kInvalidModel, "initializer '", init.name, "' is defined twice");
+    }
+    int id = add_slot(init.name);
+    Slot& s = r->slots_[id];
+    s.storage = Storage::kInitializer;
+    s.value = Value::of(init.tensor);
+    s.known = true;
+    available.push_back(init.name);
+  }
+  for (const ValueInfo& vi : graph.inputs) {
+    if (vi.name.empty()) return error(Code::kInvalidModel, "a graph input has an empty name");
+    bool has_init = r->slot_of_.count(vi.name) != 0;
+    for (const GraphInput& gi : r->inputs_) {
+      if (r->slots_[gi.slot].name == vi.name) {
+        return error(Code::kInvalidModel, "graph input '", vi.name, "' is declared twice");
+      }
+    }
+    int id = add_slot(vi.name);
+    if (!has_init) {
+      r->slots_[id].storage = Storage::kInput;
+      available.push_back(vi.name);
+    }
+    r->inputs_.push_back(GraphInput{id, &vi, false, {}});
+  }
+
+  std::vector<size_t> order;
+  ONYX_TRY(topo_order(graph, available, &order));
+
+  const size_t n = order.size();
+  r->steps_.resize(n);
+  for (size_t pos = 0; pos < n; ++pos) {
+    Step& s = r->steps_[pos];
+    s.node_index = order[pos];
+    s.node = &graph.nodes[order[pos]];
+    int64_t opset = model.opset(s.node->domain);
+    Result<OpMatch> m = find_op(s.node->domain, s.node->op_type, opset);
+    if (!m.ok()) return m.status().with_context(s.node->describe(s.node_index));
+    s.op = *m;
+    s.kernel = s.op.entry->create();
+    s.ctx = std::make_unique<StepContext>();
+    for (const std::string& in : s.node->inputs) {
+      s.inputs.push_back(in.empty() ? -1 : r->slot_of_.at(in));
+    }
+    for (const std::string& out : s.node->outputs) {
+      int id = out.empty() ? -1 : add_slot(out);
+      if (id >= 0) r->slots_[id].producer = static_cast<int>(pos);
+      s.outputs.push_back(id);
+    }
+  }
+  for (size_t pos = 0; pos < n; ++pos) {
+    for (int id : r->steps_[pos].inputs) {
+      if (id >= 0) r->slots_[id].last_use = static_cast<int>(pos);
+    }
+  }
+  for (const ValueInfo& vi : graph.outputs) {
+    auto it = r->slot_of_.find(vi.name);
+    if (it == r->slot_of_.end()) {
+      return error(Code::kInvalidModel, "graph output '", vi.name, "' is not produced by any node");
+    }
+    r->slots_[it->second].graph_output = true;
+    r->outputs_.push_back(it->second);
+  }
+  return r;
+}
+
+int GraphRunner::input_index(const std::string& name) const {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (slots_[inputs_[i].slot].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Status GraphRunner::check_input(const GraphInput& in, const Value& v) const {
+  const std::string& name = slots_[in.slot].name;
+  const TypeInfo& t = in.info->type;
+  if (t.kind == TypeInfo::Kind::kTensor && !v.is_tensor() && !(v.kind == ValueKind::kNone)) {
+    return error(Code::kInvalidArgument, "input '", name, "' expects a tensor");
+  }
+  if (t.kind == TypeInfo::Kind::kSequence && v.kind != ValueKind::kSequence) {
+    return error(Code::kInvalidArgument, "input '", name, "' expects a sequence");
+  }
+  if (!v.is_tensor()) return Status();
+  const Tensor& x = v.tensor;
+  if (t.kind == TypeInfo::Kind::kTensor && t.elem != DType::kUndefined && x.dtype() != t.elem) {
+    return error(Code::kInvalidArgument, "input '", name, "' has dtype ", dtype_name(x.dtype()),
+                 " but the model declares ", dtype_name(t.elem));
+  }
+  if (t.kind == TypeInfo::Kind::kTensor && t.has_shape) {
+    if (x.rank() != t.shape.size()) {
+      return error(Code::kInvalidArgument, "input '", name, "' has rank ", x.rank(), " (shape ",
+                   shape_str(x.shape()), ") but the model declares rank ", t.shape.size());
+    }
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      if (t.shape[d].fixed() && t.shape[d].value != x.dim(d)) {
+        return error(Code::kInvalidArgument, "input '", name, "' has shape ", shape_str(x.shape()),
+                     " but dimension ", d, " must be ", t.shape[d].value);
+      }
+    }
+  }
+  return Status();
+}
+
+Status GraphRunner::set_input(int index, const Value& value) {
+  GraphInput& in = inputs_[index];
+  ONYX_TRY(check_input(in, value));
+  Slot& s = slots_[in.slot];
+  if (s.storage == Storage::kInitializer) {
+    // An old-IR input with a default: the caller overrides it, so shapes must be re-planned.
+    s.storage = Storage::kInput;
+    prepared_ = false;
+  }
+  s.value = value;
+  s.known = true;
+  in.bound = true;
+  if (prepared_ && value.is_tensor() && value.tensor.shape() != in.prepared_shape) prepared_ = false;
+  return Status();
+}
+
+std::vector<InputInfo> GraphRunner::input_infos(const Step& s, bool with_values) const {
+  std::vector<InputInfo> infos(s.inputs.size());
+  for (size_t i = 0; i < s.inputs.size(); ++i) {
+    int id = s.inputs[i];
+    if (id < 0) continue;
+    const Slot& slot = slots_[id];
+    InputInfo& info = infos[i];
+    info.present = true;
+    info.kind = slot.value.kind;
+    info.dtype = slot.value.is_tensor() ? slot.value.tensor.dtype() : slot.value.elem_type;
+    info.shape = slot.value.tensor.shape();
+    bool value_known = with_values || slot.storage == Storage::kInitializer ||
+                       slot.storage == Storage::kConstant;
+    if (value_known) {
+      info.value = slot.value.is_tensor() ? &slot.value.tensor : nullptr;
+      info.full = &slot.value;
+    }
+  }
+  return infos;
+}
+
+Status GraphRunner::prepare() {
+  prepared_ = false;
+  // Shapes of the graph inputs: bound values, else the declared static shapes.
+  for (GraphInput& in : inputs_) {
+    Slot& s = slots_[in.slot];
+    if (s.storage == Storage::kInitializer) continue;
+    if (in.bound) {
+      in.prepared_shape = s.value.tensor.shape();
+      continue;
+    }
+    const TypeInfo& t = in.info->type;
+    bool is_static = t.kind == TypeInfo::Kind::kTensor && t.elem != DType::kUndefined && t.has_shape;
+    Dims dims;
+    for (const Dim& d : t.shape) {
+      if (!d.fixed()) is_static = false;
+      dims.push_back(d.value);
+    }
+    if (!is_static) {
+      return error(Code::kInvalidArgument, "input '", s.name,
+                   "' has no static shape; set it before preparing");
+    }
+    ONYX_TRY(checked_numel(dims).status().with_context("input '" + s.name + "'"));
+    s.value = Value::of(Tensor::view(t.elem, dims, nullptr));
+    s.known = true;
+    in.prepared_shape = dims;
+  }
+  for (Slot& s : slots_) {
+    if (s.storage == Storage::kConstant || s.storage == Storage::kArena || s.storage == Storage::kHeap ||
+        s.storage == Storage::kNone) {
+      s.storage = Storage::kNone;
+      s.known = false;
+      s.value = Value();
+    }
+  }
+
+  PrepareContext pctx;
+  std::vector<BufferRequest> requests;
+  std::vector<std::pair<int, int>> request_owner;  // (slot id, or -1 - step pos for scratch)
+  for (size_t pos = 0; pos < steps_.size(); ++pos) {
+    Step& s = steps_[pos];
+    std::vector<size_t> out_bytes;
+    ONYX_TRY(prepare_step(s, static_cast<int>(pos), pctx, &out_bytes));
+    if (s.mode != Mode::kStatic) continue;
+    for (size_t i = 0; i < s.outputs.size(); ++i) {
+      int id = s.outputs[i];
+      if (id < 0 || slots_[id].storage != Storage::kArena) continue;
+      int last = slots_[id].graph_output ? static_cast<int>(steps_.size()) : std::max<int>(slots_[id].last_use, static_cast<int>(pos));
+      requests.push_back({out_bytes[i], static_cast<int>(pos), last});
+      request_owner.push_back({id, 0});
+    }
+    if (s.scratch_bytes != 0) {
+      requests.push_back({s.scratch_bytes, static_cast<int>(pos), static_cast<int>(pos)});
+      request_owner.push_back({-1, static_cast<int>(pos)});
+    }
+  }
+
+  MemoryPlan plan = plan_memory(requests);
+  arena_bytes_ = plan.peak_bytes;
+  ONYX_TRY(allocate_arena());
+  for (size_t r = 0; r < requests.size(); ++r) {
+    uint8_t* p = arena_ + plan.offsets[r];
+    if (request_owner[r].first >= 0) {
+      slots_[request_owner[r].first].value.tensor.rebind(p);
+    } else {
+      steps_[request_owner[r].second].scratch_offset = plan.offsets[r];
+    }
+  }
+  // Bind the static steps' contexts once, so run() only calls kernels.
+  for (Step& s : steps_) {
+    if (s.mode != Mode::kStatic) continue;
+    std::vector<const Value*> ins;
+    for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &slots_[id].value);
+    std::vector<Value*> outs;
+    for (int id : s.outputs) outs.push_back(id < 0 ? nullptr : &slots_[id].value);
+    void* scratch = s.scratch_bytes ? arena_ + s.scratch_offset : nullptr;
+    s.ctx->bind(s.node, std::move(ins), std::move(outs), scratch, s.scratch_bytes);
+    s.ctx->planned = true;
+  }
+  prepared_ = true;
+  return Status();
+}
+
+Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::vector<size_t>* out_bytes) {
+  (void)pos;
+  bool inputs_known = true;
+  bool inputs_const = true;
+  for (int id : s.inputs) {
+    if (id < 0) continue;
+    const Slot& slot = slots_[id];
+    if (!slot.known) inputs_known = false;
+    if (slot.storage != Storage::kInitializer && slot.storage != Storage::kConstant) inputs_const = false;
+  }
+  auto mark_dynamic = [&]() {
+    s.mode = Mode::kDynamic;
+    for (int id : s.outputs) {
+      if (id >= 0) slots_[id].storage = Storage::kHeap;
+    }
+    return Status();
+  };
+  if (!inputs_known) return mark_dynamic();
+
+  pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, false));
+  ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
+  if (pctx.is_dynamic()) return mark_dynamic();
+
+  const auto& decls = pctx.outputs();
+  bool all_values = true;
+  bool all_tensors = true;
+  for (size_t i = 0; i < s.outputs.size(); ++i) {
+    if (s.outputs[i] < 0) continue;
+    if (!decls[i].set) {
+      return error(Code::kInternal, where(s), ": kernel did not declare output ", i);
+    }
+    if (!decls[i].has_value) all_values = false;
+    if (decls[i].kind != ValueKind::kTensor) all_tensors = false;
+  }
+  if (!all_tensors) return mark_dynamic();
+  if (all_values) {
+    s.mode = Mode::kSkip;
+    for (size_t i = 0; i < s.outputs.size(); ++i) {
+      int id = s.outputs[i];
+      if (id < 0) continue;
+      slots_[id].value = Value::of(decls[i].value);
+      slots_[id].storage = Storage::kConstant;
+      slots_[id].known = true;
+    }
+    return Status();
+  }
+
+  size_t total = 0;
+  out_bytes->assign(s.outputs.size(), 0);
+  for (size_t i = 0; i < s.outputs.size(); ++i) {
+    if (s.outputs[i] < 0) continue;
+    Result<int64_t> n = checked_numel(decls[i].shape);
+    if (!n.ok()) return n.status().with_context(where(s) + ": output '" + s.node->outputs[i] + "'");
+    (*out_bytes)[i] = static_cast<size_t>(*n) * dtype_size(decls[i].dtype);
+    total += (*out_bytes)[i];
+  }
+  if (options_.fold_constants && inputs_const && s.kernel->deterministic() &&
+      total <= options_.fold_limit_bytes) {
+    s.scratch_bytes = pctx.scratch_bytes();
+    return fold_step(s, pctx);
+  }
+
+  s.mode = Mode::kStatic;
+  s.scratch_bytes = pctx.scratch_bytes();
+  for (size_t i = 0; i < s.outputs.size(); ++i) {
+    int id = s.outputs[i];
+    if (id < 0) continue;
+    Slot& slot = slots_[id];
+    slot.known = true;
+    if (decls[i].dtype == DType::kString) {
+      // Strings own their elements, so they live on the heap, allocated once here.
+      Result<Tensor> t = Tensor::make(DType::kString, decls[i].shape);
+      if (!t.ok()) return t.status().with_context(where(s));
+      slot.value = Value::of(*t);
+      slot.storage = Storage::kHeap;
+      (*out_bytes)[i] = 0;
+    } else {
+      slot.value = Value::of(Tensor::view(decls[i].dtype, decls[i].shape, nullptr));
+      slot.storage = Storage::kArena;
+    }
+  }
+  return Status();
+}
+
+Status GraphRunner::fold_step(Step& s, PrepareContext& pctx) {
+  const auto& decls = pctx.outputs();
+  std::vector<const Value*> ins;
+  for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &slots_[id].value);
+  std::vector<Value*> outs(s.outputs.size(), nullptr);
+  for (size_t i = 0; i < s.outputs.size(); ++i) {
+    int id = s.outputs[i];
+    if (id < 0) continue;
+    Result<Tensor> t = Tensor::make(decls[i].dtype, decls[i].shape);
+    if (!t.ok()) return t.status().with_context(where(s));
+    slots_[id].value = Value::of(*t);
+    slots_[id].storage = Storage::kConstant;
+    slots_[id].known = true;
+    outs[i] = &slots_[id].value;
+  }
+  std::vector<uint8_t> scratch(s.scratch_bytes + kArenaAlignment);
+  void* sp = s.scratch_bytes ? scratch.data() : nullptr;
+  if (sp != nullptr) {
+    size_t space = scratch.size();
+    sp = std::align(kArenaAlignment, s.scratch_bytes, sp, space);
+  }
+  StepContext ctx;
+  ctx.bind(s.node, std::move(ins), std::move(outs), sp, s.scratch_bytes);
+  ctx.planned = true;
+  ONYX_TRY(s.kernel->run(ctx).with_context(where(s)));
+  s.mode = Mode::kSkip;
+  return Status();
+}
+
+Status GraphRunner::allocate_arena() {
+  if (options_.arena != nullptr) {
+    if (options_.arena_size < arena_bytes_) {
+      return error(Code::kResourceExhausted, "the caller's arena has ", options_.arena_size,
+                   " bytes but the plan needs ", arena_bytes_);
+    }
+    if (reinterpret_cast<uintptr_t>(options_.arena) % kArenaAlignment != 0) {
+      return error(Code::kInvalidArgument, "the caller's arena must be ", kArenaAlignment, "-byte aligned");
+    }
+    arena_ = static_cast<uint8_t*>(options_.arena);
+    return Status();
+  }
+  void* p = ::operator new(arena_bytes_ == 0 ? kArenaAlignment : arena_bytes_,
+                           std::align_val_t{kArenaAlignment}, std::nothrow);
+  if (p == nullptr) return error(Code::kResourceExhausted, "cannot allocate an arena of ", arena_bytes_, " bytes");
+  arena_owner_ = std::shared_ptr<void>(p, [](void* q) { ::operator delete(q, std::align_val_t{kArenaAlignment}); });
+  arena_ = static_cast<uint8_t*>(p);
+  return Status();
+}
+
+Status GraphRunner::run_dynamic(Step& s) {
+  for (int id : s.inputs) {
+    if (id >= 0 && !slots_[id].known) {
+      return error(Code::kInternal, where(s), ": input '", slots_[id].name, "' was not computed");
+    }
+  }
+  PrepareContext pctx;
+  pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, true));
+  ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
+  const auto& decls = pctx.outputs();
+  std::vector<const Value*> ins;
+  for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &slots_[id].value);
+  std::vector<Value*> outs(s.outputs.size(), nullptr);
+  bool all_values = !pctx.is_dynamic();
+  for (size_t i = 0; i < s.outputs.size(); ++i) {
+    int id = s.outputs[i];
+    if (id < 0) continue;
+    Slot& slot = slots_[id];
+    slot.known = true;
+    outs[i] = &slot.value;
+    if (pctx.is_dynamic() || !decls[i].set) {
+      all_values = false;
+      slot.value = Value();
+      continue;
+    }
+    if (!decls[i].has_value) all_values = false;
+    if (decls[i].has_value) {
+      slot.value = Value::of(decls[i].value);
+    } else if (decls[i].kind == ValueKind::kTensor) {
+      // Reuse the previous run's buffer when the shape is unchanged.
+      if (!(slot.value.is_tensor() && slot.value.tensor.owns_data() &&
+            slot.value.tensor.dtype() == decls[i].dtype && slot.value.tensor.shape() == decls[i].shape)) {
+        Result<Tensor> t = Tensor::make(decls[i].dtype, decls[i].shape);
+        if (!t.ok()) return t.status().with_context(where(s));
+        slot.value = Value::of(*t);
+      }
+    } else {
+      slot.value = Value();
+      slot.value.kind = decls[i].kind;
+      slot.value.elem_type = decls[i].dtype;
+    }
+  }
+  if (all_values) return Status();
+  size_t scratch = pctx.scratch_bytes();
+  if (s.heap_scratch.size() < scratch + kArenaAlignment) s.heap_scratch.resize(scratch + kArenaAlignment);
+  void* sp = nullptr;
+  if (scratch != 0) {
+    sp = s.heap_scratch.data();
+    size_t space = s.heap_scratch.size();
+    sp = std::align(kArenaAlignment, scratch, sp, space);
+  }
+  s.ctx->bind(s.node, std::move(ins), std::move(outs), sp, scratch);
+  s.ctx->planned = false;
+  return s.kernel->run(*s.ctx).with_context(where(s));
+}
+
+Status GraphRunner::run() {
+  for (const GraphInput& in : inputs_) {
+    const Slot& s = slots_[in.slot];
+    if (s.storage == Storage::kInput && !in.bound) {
+      return error(Code::kInvalidArgument, "input '", s.name, "' was not set");
+    }
+  }
+  if (!prepared_) ONYX_TRY(prepare());
+  for (Step& s : steps_) {
+    switch (s.mode) {
+      case Mode::kSkip:
+        break;
+      case Mode::kStatic:
+        ONYX_TRY(s.kernel->run(*s.ctx).with_context(where(s)));
+        break;
+      case Mode::kDynamic:
+        ONYX_TRY(run_dynamic(s));
+        break;
+    }
+  }
+  return Status();
+}
+
+const Value* GraphRunner::output(const std::string& name) const {
+  for (int id : outputs_) {
+    if (slots_[id].name == name) return &slots_[id].value;
+  }
+  return nullptr;
+}
+
+size_t GraphRunner::planned_nodes() const {
+  size_t n = 0;
+  for (const Step& s : steps_) n += s.mode != Mode::kSkip ? 1 : 0;
+  return n;
+}
+
+}  // namespace onyx

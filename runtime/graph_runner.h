@@ -1,0 +1,95 @@
+// GraphRunner: the plan and the executor of one graph. It resolves a kernel per node, orders
+// the nodes, and for a set of input shapes prepares every kernel, folds constants, plans the
+// arena and binds each step's inputs and outputs; run() then walks the steps. Internal to the
+// runtime (Session is the public face); control-flow kernels will reuse it for subgraphs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kernel.h"
+#include "registry.h"
+#include "onyx/graph.h"
+#include "onyx/session.h"
+
+namespace onyx {
+
+class GraphRunner {
+ public:
+  // `model` supplies opsets and the name used in messages; it must outlive the runner.
+  static Result<std::unique_ptr<GraphRunner>> create(const Model& model, const Graph& graph,
+                                                     const SessionOptions& options);
+  ~GraphRunner();
+
+  // Index of a graph input (including initializer-backed inputs of old IR versions), or -1.
+  int input_index(const std::string& name) const;
+  Status set_input(int index, const Value& value);
+
+  Status prepare();
+  Status run();
+  bool prepared() const { return prepared_; }
+
+  const Value* output(const std::string& name) const;
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t planned_nodes() const;
+
+ private:
+  enum class Storage : uint8_t { kNone, kInput, kInitializer, kConstant, kArena, kHeap };
+  struct Slot {
+    std::string name;
+    Value value;
+    Storage storage = Storage::kNone;
+    bool known = false;      // dtype and shape (or kind) known at prepare
+    int producer = -1;       // step index, -1 for inputs/initializers
+    int last_use = -1;       // last step position reading it
+    bool graph_output = false;
+  };
+  enum class Mode : uint8_t { kSkip, kStatic, kDynamic };
+  class StepContext;
+  struct Step {
+    size_t node_index = 0;
+    const Node* node = nullptr;
+    OpMatch op;
+    std::unique_ptr<Kernel> kernel;
+    std::vector<int> inputs;   // slot ids, -1 for omitted
+    std::vector<int> outputs;  // slot ids, -1 for omitted
+    Mode mode = Mode::kStatic;
+    size_t scratch_bytes = 0;
+    size_t scratch_offset = 0;
+    std::unique_ptr<StepContext> ctx;
+    std::vector<uint8_t> heap_scratch;  // dynamic steps only
+  };
+  struct GraphInput {
+    int slot = -1;
+    const ValueInfo* info = nullptr;
+    bool bound = false;
+    Dims prepared_shape;
+  };
+
+  GraphRunner() = default;
+  std::string where(const Step& s) const;
+  Status check_input(const GraphInput& in, const Value& v) const;
+  std::vector<InputInfo> input_infos(const Step& s, bool with_values) const;
+  Status prepare_step(Step& s, int pos, PrepareContext& pctx, std::vector<size_t>* out_bytes);
+  Status fold_step(Step& s, PrepareContext& pctx);
+  Status run_dynamic(Step& s);
+  Status allocate_arena();
+
+  const Model* model_ = nullptr;
+  const Graph* graph_ = nullptr;
+  SessionOptions options_;
+  std::vector<Slot> slots_;
+  std::unordered_map<std::string, int> slot_of_;
+  std::vector<Step> steps_;  // in topological order
+  std::vector<GraphInput> inputs_;
+  std::vector<int> outputs_;
+  bool prepared_ = false;
+  size_t arena_bytes_ = 0;
+  std::shared_ptr<void> arena_owner_;
+  uint8_t* arena_ = nullptr;
+};
+
+}  // namespace onyx
