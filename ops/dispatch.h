@@ -1,11 +1,13 @@
 // Dtype dispatch: turns a runtime DType into a compile-time element type once, outside the
 // hot loop. Usage:
-//   return dispatch(kMaskNumeric, x.dtype(), [&](auto tag) {
+//   return dispatch<kMaskNumeric>(x.dtype(), [&](auto tag) {
 //     using T = typename decltype(tag)::type;
 //     ... loop over T ...
 //     return Status();
 //   });
-// Types outside `mask` return kUnsupported.
+// Only the types in the compile-time mask are instantiated (so the body may use arithmetic
+// that bool or std::string lack); other types return kUnsupported. The older form
+// dispatch(mask, t, f) checks the mask at run time but instantiates every type.
 #pragma once
 
 #include <string>
@@ -43,6 +45,23 @@ Status dispatch(DTypeMask mask, DType t, F&& f) {
     default: break;
   }
   return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not supported here");
+}
+
+template <class T>
+constexpr bool type_in_mask(DTypeMask m) {
+  return (m & mask_of(dtype_of<T>())) != 0;
+}
+
+template <DTypeMask M, class F>
+Status dispatch(DType t, F&& f) {
+  return dispatch(M, t, [&](auto tag) -> Status {
+    using T = typename decltype(tag)::type;
+    if constexpr (type_in_mask<T>(M)) {
+      return f(tag);
+    } else {
+      return Status(Code::kInternal, "unreachable: dtype outside the dispatch mask");
+    }
+  });
 }
 
 // The type arithmetic is done in: float for the 16-bit floats, the type itself otherwise.

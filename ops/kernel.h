@@ -32,6 +32,25 @@ struct InputInfo {
   const Value* full = nullptr;    // the whole Value when known (sequences/optionals)
 };
 
+// A compiled subgraph (a GRAPH attribute of If, Loop, Scan, SequenceMap) that a control-flow
+// kernel runs. It reads values of the enclosing scopes directly. Outputs are views that stay
+// valid until the next set_input/run; copy what must outlive an iteration.
+class Subgraph {
+ public:
+  virtual ~Subgraph() = default;
+  virtual const Graph& graph() const = 0;
+  virtual Status set_input(int index, const Value& value) = 0;
+  virtual Status run() = 0;
+  virtual const Value& output(int index) const = 0;
+};
+
+// Implemented by the executor: compiles (once) and owns the subgraphs of a node.
+class SubgraphProvider {
+ public:
+  virtual ~SubgraphProvider() = default;
+  virtual Result<Subgraph*> subgraph(const Attribute& attr, size_t index) = 0;
+};
+
 class PrepareContext {
  public:
   virtual ~PrepareContext() = default;
@@ -79,6 +98,10 @@ class PrepareContext {
   Status attr_floats(const char* name, std::vector<float>* out) const;  // empty if absent
   Status attr_strings(const char* name, std::vector<std::string>* out) const;
 
+  // The compiled subgraph of GRAPH attribute `name` (or element `index` of a GRAPHS one).
+  // Owned by the executor; valid as long as the session. Error if absent or not a graph.
+  Result<Subgraph*> subgraph(const char* name, size_t index = 0) const;
+
   // Errors name the node; the session adds the model. Example:
   //   return ctx.fail(Code::kUnsupported, "input 'X' has dtype ", dtype_name(t));
   template <class... Args>
@@ -101,6 +124,7 @@ class PrepareContext {
     Tensor value;
   };
   void reset(const Node* node, int since_version, int64_t opset, std::vector<InputInfo> inputs);
+  void set_subgraph_provider(SubgraphProvider* p) { subgraphs_ = p; }
   bool is_dynamic() const { return dynamic_; }
   size_t scratch_bytes() const { return scratch_bytes_; }
   const std::vector<OutputDecl>& outputs() const { return outputs_; }
@@ -114,6 +138,7 @@ class PrepareContext {
   std::vector<OutputDecl> outputs_;
   bool dynamic_ = false;
   size_t scratch_bytes_ = 0;
+  SubgraphProvider* subgraphs_ = nullptr;
 };
 
 class RunContext {

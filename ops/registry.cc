@@ -6,19 +6,39 @@ namespace onyx {
 
 // Declare every factory named in the family tables.
 #define ONYX_OP(domain, op_type, factory, mask, ...) std::unique_ptr<Kernel> factory();
+#include "control/table.inc"
 #include "elementwise/table.inc"
+#include "loss/table.inc"
 #include "nn/table.inc"
+#include "quant/table.inc"
+#include "random/table.inc"
 #include "reduce/table.inc"
+#include "rnn/table.inc"
+#include "sequence/table.inc"
+#include "signal/table.inc"
 #include "tensor/table.inc"
+#include "text/table.inc"
+#include "training/table.inc"
+#include "vision/table.inc"
 #undef ONYX_OP
 
 const std::vector<OpEntry>& op_table() {
 #define ONYX_OP(domain, op_type, factory, mask, ...) {domain, op_type, {__VA_ARGS__, 0}, &factory, mask},
   static const std::vector<OpEntry> table = {
+#include "control/table.inc"
 #include "elementwise/table.inc"
+#include "loss/table.inc"
 #include "nn/table.inc"
+#include "quant/table.inc"
+#include "random/table.inc"
 #include "reduce/table.inc"
+#include "rnn/table.inc"
+#include "sequence/table.inc"
+#include "signal/table.inc"
 #include "tensor/table.inc"
+#include "text/table.inc"
+#include "training/table.inc"
+#include "vision/table.inc"
   };
 #undef ONYX_OP
   return table;

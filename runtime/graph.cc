@@ -1,5 +1,7 @@
 #include "onyx/graph.h"
 
+#include <set>
+
 namespace onyx {
 
 const char* attr_type_name(AttrType t) {
@@ -28,6 +30,40 @@ const Attribute* Node::attr(const std::string& attr_name) const {
     if (a.name == attr_name) return &a;
   }
   return nullptr;
+}
+
+// Adds to `out` the names read inside `g` but defined neither there nor in `outer_defined`.
+static void collect_captures(const Graph& g, std::set<std::string>* out) {
+  std::set<std::string> defined;
+  for (const ValueInfo& v : g.inputs) defined.insert(v.name);
+  for (const NamedTensor& t : g.initializers) defined.insert(t.name);
+  for (const Node& n : g.nodes) {
+    for (const std::string& o : n.outputs) defined.insert(o);
+  }
+  for (const Node& n : g.nodes) {
+    for (const std::string& i : n.inputs) {
+      if (!i.empty() && defined.count(i) == 0) out->insert(i);
+    }
+    for (const std::string& c : n.captured_names()) {
+      if (defined.count(c) == 0) out->insert(c);
+    }
+  }
+  for (const ValueInfo& v : g.outputs) {
+    if (defined.count(v.name) == 0) out->insert(v.name);
+  }
+}
+
+std::vector<std::string> Node::captured_names() const {
+  std::set<std::string> names;
+  for (const Attribute& a : attrs) {
+    if (a.type == AttrType::kGraph && a.g) collect_captures(*a.g, &names);
+    if (a.type == AttrType::kGraphs) {
+      for (const auto& g : a.graphs) {
+        if (g) collect_captures(*g, &names);
+      }
+    }
+  }
+  return std::vector<std::string>(names.begin(), names.end());
 }
 
 std::string Node::describe(size_t index) const {

@@ -28,16 +28,83 @@ class GraphRunner::StepContext final : public RunContext {
   bool planned = false;  // outputs were placed by the planner
 };
 
+// A subgraph as the kernels see it: a GraphRunner over the body, reading enclosing scopes.
+class BodyRunner final : public Subgraph {
+ public:
+  explicit BodyRunner(std::unique_ptr<GraphRunner> r) : runner_(std::move(r)) {}
+  const Graph& graph() const override { return runner_->graph(); }
+  Status set_input(int index, const Value& value) override {
+    if (index < 0 || static_cast<size_t>(index) >= runner_->graph().inputs.size()) {
+      return error(Code::kInvalidArgument, "subgraph '", runner_->graph().name, "' has no input ", index);
+    }
+    int i = runner_->input_index(runner_->graph().inputs[index].name);
+    return runner_->set_input(i, value);
+  }
+  Status run() override { return runner_->run(); }
+  const Value& output(int index) const override { return runner_->output(static_cast<size_t>(index)); }
+
+ private:
+  std::unique_ptr<GraphRunner> runner_;
+};
+
+// The subgraphs of one step, compiled on first request.
+class GraphRunner::StepSubgraphs final : public SubgraphProvider {
+ public:
+  StepSubgraphs(const GraphRunner* owner, const Step* step) : owner_(owner), step_(step) {}
+  Result<Subgraph*> subgraph(const Attribute& attr, size_t index) override {
+    for (auto& b : bodies_) {
+      if (b.attr == &attr && b.index == index) return static_cast<Subgraph*>(b.body.get());
+    }
+    const Graph& g = attr.type == AttrType::kGraph ? *attr.g : *attr.graphs[index];
+    Result<std::unique_ptr<GraphRunner>> r =
+        GraphRunner::create(*owner_->model_, g, owner_->options_, owner_, owner_->depth_ + 1);
+    if (!r.ok()) return r.status().with_context("subgraph '" + attr.name + "'");
+    bodies_.push_back({&attr, index, std::make_unique<BodyRunner>(std::move(*r))});
+    return static_cast<Subgraph*>(bodies_.back().body.get());
+  }
+
+ private:
+  struct Body {
+    const Attribute* attr;
+    size_t index;
+    std::unique_ptr<BodyRunner> body;
+  };
+  const GraphRunner* owner_;
+  const Step* step_;
+  std::vector<Body> bodies_;
+};
+
+constexpr int kMaxSubgraphDepth = 32;
+
 GraphRunner::~GraphRunner() = default;
+
+const Value* GraphRunner::find_value(const std::string& name) const {
+  auto it = slot_of_.find(name);
+  if (it != slot_of_.end()) return &value_of(it->second);
+  return parent_ != nullptr ? parent_->find_value(name) : nullptr;
+}
+
+bool GraphRunner::outer_shapes_changed() const {
+  for (const Slot& s : slots_) {
+    if (s.outer != nullptr && s.outer->is_tensor() && s.outer->tensor.shape() != s.prepared_shape) return true;
+  }
+  return false;
+}
 
 std::string GraphRunner::where(const Step& s) const { return s.node->describe(s.node_index); }
 
 Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, const Graph& graph,
-                                                         const SessionOptions& options) {
+                                                         const SessionOptions& options,
+                                                         const GraphRunner* parent, int depth) {
+  if (depth > kMaxSubgraphDepth) {
+    return error(Code::kInvalidModel, "subgraphs are nested more than ", kMaxSubgraphDepth, " deep");
+  }
   std::unique_ptr<GraphRunner> r(new GraphRunner());
   r->model_ = &model;
   r->graph_ = &graph;
   r->options_ = options;
+  r->parent_ = parent;
+  r->depth_ = depth;
 
   auto add_slot = [&](const std::string& name) -> int {
     auto it = r->slot_of_.find(name);
@@ -77,6 +144,29 @@ Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, con
     r->inputs_.push_back(GraphInput{id, &vi, false, {}});
   }
 
+  if (parent != nullptr) {
+    // Names this subgraph reads but does not define come from the enclosing scopes.
+    std::vector<std::string> wanted;
+    for (const Node& n : graph.nodes) {
+      for (const std::string& in : n.inputs) wanted.push_back(in);
+      for (const std::string& c : n.captured_names()) wanted.push_back(c);
+    }
+    for (const ValueInfo& vi : graph.outputs) wanted.push_back(vi.name);
+    std::vector<std::string> produced;
+    for (const Node& n : graph.nodes) produced.insert(produced.end(), n.outputs.begin(), n.outputs.end());
+    for (const std::string& name : wanted) {
+      if (name.empty() || r->slot_of_.count(name) != 0) continue;
+      if (std::find(produced.begin(), produced.end(), name) != produced.end()) continue;
+      const Value* outer = parent->find_value(name);
+      if (outer == nullptr) continue;  // topo_order reports it
+      int id = add_slot(name);
+      r->slots_[id].storage = Storage::kOuter;
+      r->slots_[id].outer = outer;
+      r->slots_[id].known = true;
+      available.push_back(name);
+    }
+  }
+
   std::vector<size_t> order;
   ONYX_TRY(topo_order(graph, available, &order));
 
@@ -102,9 +192,18 @@ Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, con
     }
   }
   for (size_t pos = 0; pos < n; ++pos) {
-    for (int id : r->steps_[pos].inputs) {
+    Step& s = r->steps_[pos];
+    for (const std::string& c : s.node->captured_names()) {
+      auto it = r->slot_of_.find(c);
+      if (it != r->slot_of_.end()) s.captures.push_back(it->second);
+    }
+    bool has_graph = false;
+    for (const Attribute& a : s.node->attrs) has_graph |= a.type == AttrType::kGraph || a.type == AttrType::kGraphs;
+    if (has_graph) s.subgraphs = std::make_unique<StepSubgraphs>(r.get(), &s);
+    for (int id : s.inputs) {
       if (id >= 0) r->slots_[id].last_use = static_cast<int>(pos);
     }
+    for (int id : s.captures) r->slots_[id].last_use = std::max(r->slots_[id].last_use, static_cast<int>(pos));
   }
   for (const ValueInfo& vi : graph.outputs) {
     auto it = r->slot_of_.find(vi.name);
@@ -139,7 +238,7 @@ Status GraphRunner::check_input(const GraphInput& in, const Value& v) const {
     return error(Code::kInvalidArgument, "input '", name, "' has dtype ", dtype_name(x.dtype()),
                  " but the model declares ", dtype_name(t.elem));
   }
-  if (t.kind == TypeInfo::Kind::kTensor && t.has_shape) {
+  if (t.kind == TypeInfo::Kind::kTensor && t.has_shape && options_.check_input_shapes) {
     if (x.rank() != t.shape.size()) {
       return error(Code::kInvalidArgument, "input '", name, "' has rank ", x.rank(), " (shape ",
                    shape_str(x.shape()), ") but the model declares rank ", t.shape.size());
@@ -176,16 +275,17 @@ std::vector<InputInfo> GraphRunner::input_infos(const Step& s, bool with_values)
     int id = s.inputs[i];
     if (id < 0) continue;
     const Slot& slot = slots_[id];
+    const Value& v = value_of(id);
     InputInfo& info = infos[i];
     info.present = true;
-    info.kind = slot.value.kind;
-    info.dtype = slot.value.is_tensor() ? slot.value.tensor.dtype() : slot.value.elem_type;
-    info.shape = slot.value.tensor.shape();
+    info.kind = v.kind;
+    info.dtype = v.is_tensor() ? v.tensor.dtype() : v.elem_type;
+    info.shape = v.tensor.shape();
     bool value_known = with_values || slot.storage == Storage::kInitializer ||
                        slot.storage == Storage::kConstant;
     if (value_known) {
-      info.value = slot.value.is_tensor() ? &slot.value.tensor : nullptr;
-      info.full = &slot.value;
+      info.value = v.is_tensor() ? &v.tensor : nullptr;
+      info.full = &v;
     }
   }
   return infos;
@@ -218,6 +318,7 @@ Status GraphRunner::prepare() {
     in.prepared_shape = dims;
   }
   for (Slot& s : slots_) {
+    if (s.outer != nullptr) s.prepared_shape = s.outer->tensor.shape();
     if (s.storage == Storage::kConstant || s.storage == Storage::kArena || s.storage == Storage::kHeap ||
         s.storage == Storage::kNone) {
       s.storage = Storage::kNone;
@@ -262,7 +363,7 @@ Status GraphRunner::prepare() {
   for (Step& s : steps_) {
     if (s.mode != Mode::kStatic) continue;
     std::vector<const Value*> ins;
-    for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &slots_[id].value);
+    for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &value_of(id));
     std::vector<Value*> outs;
     for (int id : s.outputs) outs.push_back(id < 0 ? nullptr : &slots_[id].value);
     void* scratch = s.scratch_bytes ? arena_ + s.scratch_offset : nullptr;
@@ -283,6 +384,10 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
     if (!slot.known) inputs_known = false;
     if (slot.storage != Storage::kInitializer && slot.storage != Storage::kConstant) inputs_const = false;
   }
+  for (int id : s.captures) {
+    if (!slots_[id].known) inputs_known = false;
+  }
+  if (s.subgraphs != nullptr) inputs_const = false;  // a body may read anything
   auto mark_dynamic = [&]() {
     s.mode = Mode::kDynamic;
     for (int id : s.outputs) {
@@ -293,6 +398,7 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
   if (!inputs_known) return mark_dynamic();
 
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, false));
+  pctx.set_subgraph_provider(s.subgraphs.get());
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   if (pctx.is_dynamic()) return mark_dynamic();
 
@@ -360,7 +466,7 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
 Status GraphRunner::fold_step(Step& s, PrepareContext& pctx) {
   const auto& decls = pctx.outputs();
   std::vector<const Value*> ins;
-  for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &slots_[id].value);
+  for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &value_of(id));
   std::vector<Value*> outs(s.outputs.size(), nullptr);
   for (size_t i = 0; i < s.outputs.size(); ++i) {
     int id = s.outputs[i];
@@ -408,16 +514,17 @@ Status GraphRunner::allocate_arena() {
 
 Status GraphRunner::run_dynamic(Step& s) {
   for (int id : s.inputs) {
-    if (id >= 0 && !slots_[id].known) {
+    if (id >= 0 && slots_[id].outer == nullptr && !slots_[id].known) {
       return error(Code::kInternal, where(s), ": input '", slots_[id].name, "' was not computed");
     }
   }
   PrepareContext pctx;
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, true));
+  pctx.set_subgraph_provider(s.subgraphs.get());
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   const auto& decls = pctx.outputs();
   std::vector<const Value*> ins;
-  for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &slots_[id].value);
+  for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &value_of(id));
   std::vector<Value*> outs(s.outputs.size(), nullptr);
   bool all_values = !pctx.is_dynamic();
   for (size_t i = 0; i < s.outputs.size(); ++i) {
@@ -459,7 +566,8 @@ Status GraphRunner::run_dynamic(Step& s) {
   }
   s.ctx->bind(s.node, std::move(ins), std::move(outs), sp, scratch);
   s.ctx->planned = false;
-  return s.kernel->run(*s.ctx).with_context(where(s));
+  Status st = s.kernel->run(*s.ctx);
+  return st.ok() ? st : st.with_context(where(s));
 }
 
 Status GraphRunner::run() {
@@ -469,13 +577,13 @@ Status GraphRunner::run() {
       return error(Code::kInvalidArgument, "input '", s.name, "' was not set");
     }
   }
-  if (!prepared_) ONYX_TRY(prepare());
+  if (!prepared_ || outer_shapes_changed()) ONYX_TRY(prepare());
   for (Step& s : steps_) {
     switch (s.mode) {
       case Mode::kSkip:
         break;
       case Mode::kStatic:
-        ONYX_TRY(s.kernel->run(*s.ctx).with_context(where(s)));
+        if (Status st = s.kernel->run(*s.ctx); !st.ok()) return st.with_context(where(s));
         break;
       case Mode::kDynamic:
         ONYX_TRY(run_dynamic(s));
@@ -487,10 +595,12 @@ Status GraphRunner::run() {
 
 const Value* GraphRunner::output(const std::string& name) const {
   for (int id : outputs_) {
-    if (slots_[id].name == name) return &slots_[id].value;
+    if (slots_[id].name == name) return &value_of(id);
   }
   return nullptr;
 }
+
+const Value& GraphRunner::output(size_t index) const { return value_of(outputs_[index]); }
 
 size_t GraphRunner::planned_nodes() const {
   size_t n = 0;

@@ -20,8 +20,11 @@ namespace onyx {
 class GraphRunner {
  public:
   // `model` supplies opsets and the name used in messages; it must outlive the runner.
+  // `parent` is the runner of the enclosing graph when `graph` is a subgraph: names the
+  // subgraph does not define are read from the enclosing scopes.
   static Result<std::unique_ptr<GraphRunner>> create(const Model& model, const Graph& graph,
-                                                     const SessionOptions& options);
+                                                     const SessionOptions& options,
+                                                     const GraphRunner* parent = nullptr, int depth = 0);
   ~GraphRunner();
 
   // Index of a graph input (including initializer-backed inputs of old IR versions), or -1.
@@ -33,11 +36,13 @@ class GraphRunner {
   bool prepared() const { return prepared_; }
 
   const Value* output(const std::string& name) const;
+  const Value& output(size_t index) const;
+  const Graph& graph() const { return *graph_; }
   size_t arena_bytes() const { return arena_bytes_; }
   size_t planned_nodes() const;
 
  private:
-  enum class Storage : uint8_t { kNone, kInput, kInitializer, kConstant, kArena, kHeap };
+  enum class Storage : uint8_t { kNone, kInput, kInitializer, kConstant, kArena, kHeap, kOuter };
   struct Slot {
     std::string name;
     Value value;
@@ -46,9 +51,12 @@ class GraphRunner {
     int producer = -1;       // step index, -1 for inputs/initializers
     int last_use = -1;       // last step position reading it
     bool graph_output = false;
+    const Value* outer = nullptr;  // kOuter: the value in an enclosing scope
+    Dims prepared_shape;           // kOuter: its shape when this graph was prepared
   };
   enum class Mode : uint8_t { kSkip, kStatic, kDynamic };
   class StepContext;
+  class StepSubgraphs;
   struct Step {
     size_t node_index = 0;
     const Node* node = nullptr;
@@ -56,6 +64,8 @@ class GraphRunner {
     std::unique_ptr<Kernel> kernel;
     std::vector<int> inputs;   // slot ids, -1 for omitted
     std::vector<int> outputs;  // slot ids, -1 for omitted
+    std::vector<int> captures; // slots the node's subgraphs read (implicit inputs)
+    std::unique_ptr<StepSubgraphs> subgraphs;
     Mode mode = Mode::kStatic;
     size_t scratch_bytes = 0;
     size_t scratch_offset = 0;
@@ -71,6 +81,12 @@ class GraphRunner {
 
   GraphRunner() = default;
   std::string where(const Step& s) const;
+  const Value& value_of(int id) const {
+    return slots_[id].outer != nullptr ? *slots_[id].outer : slots_[id].value;
+  }
+  // The value named `name` in this scope or an enclosing one, or null.
+  const Value* find_value(const std::string& name) const;
+  bool outer_shapes_changed() const;
   Status check_input(const GraphInput& in, const Value& v) const;
   std::vector<InputInfo> input_infos(const Step& s, bool with_values) const;
   Status prepare_step(Step& s, int pos, PrepareContext& pctx, std::vector<size_t>* out_bytes);
@@ -79,6 +95,8 @@ class GraphRunner {
   Status allocate_arena();
 
   const Model* model_ = nullptr;
+  const GraphRunner* parent_ = nullptr;
+  int depth_ = 0;
   const Graph* graph_ = nullptr;
   SessionOptions options_;
   std::vector<Slot> slots_;

@@ -109,6 +109,16 @@ Status PrepareContext::attr_strings(const char* name, std::vector<std::string>* 
   return Status();
 }
 
+Result<Subgraph*> PrepareContext::subgraph(const char* name, size_t index) const {
+  const Attribute* a = attr(name);
+  if (a == nullptr) return error(Code::kInvalidModel, "required graph attribute '", name, "' is missing");
+  bool ok = (a->type == AttrType::kGraph && a->g && index == 0) ||
+            (a->type == AttrType::kGraphs && index < a->graphs.size() && a->graphs[index]);
+  if (!ok) return error(Code::kInvalidModel, "attribute '", name, "' is not a graph");
+  if (subgraphs_ == nullptr) return error(Code::kInternal, "no subgraph support in this context");
+  return subgraphs_->subgraph(*a, index);
+}
+
 Status PrepareContext::unsupported_dtype(int input_index, DType dtype) const {
   return error(Code::kUnsupported, "input ", input_index, " '", input_name(input_index),
                "' has dtype ", dtype_name(dtype), ", which ", node_->op_type,

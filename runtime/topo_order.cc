@@ -40,6 +40,20 @@ Status topo_order(const Graph& graph, const std::vector<std::string>& available,
       }
       if (deps.insert(it->second).second) consumers[it->second].push_back(i);
     }
+    // Values the node's subgraphs read from this scope are inputs too.
+    for (const std::string& in : graph.nodes[i].captured_names()) {
+      if (defined.count(in) != 0) continue;
+      auto it = producer.find(in);
+      if (it == producer.end()) {
+        return error(Code::kInvalidModel, graph.nodes[i].describe(i), ": a subgraph reads '", in,
+                     "', which is not defined in any enclosing scope");
+      }
+      if (it->second == i) {
+        return error(Code::kInvalidModel, graph.nodes[i].describe(i), ": a subgraph reads '", in,
+                     "', an output of the node itself");
+      }
+      if (deps.insert(it->second).second) consumers[it->second].push_back(i);
+    }
     pending[i] = deps.size();
   }
 

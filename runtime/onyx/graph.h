@@ -87,6 +87,9 @@ struct Node {
   std::string doc;
 
   const Attribute* attr(const std::string& attr_name) const;
+  // Names the node's subgraphs (GRAPH/GRAPHS attributes, recursively) read from enclosing
+  // scopes: implicit inputs of control-flow nodes. Empty for ordinary nodes.
+  std::vector<std::string> captured_names() const;
   // "node 'conv1' (Conv)" or "node #12 (Conv)" when unnamed; `index` is the node's position.
   std::string describe(size_t index) const;
 };

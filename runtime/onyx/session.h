@@ -29,6 +29,9 @@ struct SessionOptions {
   // for the shapes being run; otherwise run() fails with kResourceExhausted.
   void* arena = nullptr;
   size_t arena_size = 0;
+  // Reject inputs whose shape disagrees with the model's declared input shape. Dtypes are
+  // always checked. (Conformance runners turn this off: some suites declare wrong shapes.)
+  bool check_input_shapes = true;
   // Run nodes whose inputs are all constant once at prepare time.
   bool fold_constants = true;
   // Largest tensor (bytes) constant folding may produce.

@@ -90,8 +90,9 @@ class [[nodiscard]] Result {
   Result(Status status) : status_(std::move(status)) {}       // NOLINT: implicit by design
   bool ok() const { return has_; }
   const Status& status() const { return status_; }
-  T& value() { return value_; }
-  const T& value() const { return value_; }
+  T& value() & { return value_; }
+  const T& value() const& { return value_; }
+  T&& value() && { return std::move(value_); }
   T& operator*() { return value_; }
   T* operator->() { return &value_; }
 

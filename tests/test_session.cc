@@ -1,0 +1,249 @@
+// Session and executor tests: planning, no allocation at run, re-prepare on shape change,
+// caller arenas, constant folding, dynamic shapes and error messages.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "op_test.h"
+#include "onyx/session.h"
+
+using namespace onyx;
+using namespace onyx::test;
+
+// Counts heap allocations made by this process while `g_counting` is set.
+static std::atomic<bool> g_counting{false};
+static std::atomic<long> g_allocations{0};
+
+void* operator new(size_t n) {
+  if (g_counting) ++g_allocations;
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void* operator new[](size_t n) { return operator new(n); }
+void* operator new(size_t n, std::align_val_t a) {
+  if (g_counting) ++g_allocations;
+  size_t al = static_cast<size_t>(a);
+  void* p = std::aligned_alloc(al, (n + al - 1) / al * al);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return operator new(n, a);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return operator new(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+ValueInfo input_info(const std::string& name, DType t, std::vector<Dim> dims) {
+  ValueInfo vi;
+  vi.name = name;
+  vi.type.kind = TypeInfo::Kind::kTensor;
+  vi.type.elem = t;
+  vi.type.has_shape = true;
+  vi.type.shape = std::move(dims);
+  return vi;
+}
+
+Node op(const std::string& type, std::vector<std::string> in, std::vector<std::string> out,
+        std::vector<Attribute> attrs = {}) {
+  Node n;
+  n.name = out[0] + "_node";
+  n.op_type = type;
+  n.inputs = std::move(in);
+  n.outputs = std::move(out);
+  n.attrs = std::move(attrs);
+  return n;
+}
+
+ValueInfo output_info(const std::string& name) {
+  ValueInfo vi;
+  vi.name = name;
+  return vi;
+}
+
+// x[batch, 4] -> MatMul(W) -> Add(b) -> Relu -> MatMul(W2) -> Relu -> y, with constant
+// subexpressions (W2 = Relu(Wc)) that fold at prepare.
+std::shared_ptr<Model> mlp(Dim batch) {
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets.push_back({"", 13});
+  m->source = "mlp.onnx";
+  Graph& g = m->graph;
+  g.inputs.push_back(input_info("x", DType::kFloat32, {batch, Dim{4, ""}}));
+  g.initializers.push_back({"W", ftensor({4, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}), ""});
+  g.initializers.push_back({"b", ftensor({3}, {0.5f, -10.0f, 0.0f}), ""});
+  g.initializers.push_back({"Wc", ftensor({3, 2}, {1, -1, 2, -2, 3, -3}), ""});
+  g.nodes.push_back(op("MatMul", {"x", "W"}, {"h"}));
+  g.nodes.push_back(op("Add", {"h", "b"}, {"hb"}));
+  g.nodes.push_back(op("Relu", {"hb"}, {"r"}));
+  g.nodes.push_back(op("Relu", {"Wc"}, {"W2"}));
+  g.nodes.push_back(op("MatMul", {"r", "W2"}, {"z"}));
+  g.nodes.push_back(op("Relu", {"z"}, {"y"}));
+  g.outputs.push_back(output_info("y"));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a static model is planned at create and runs without allocating") {
+  auto s = Session::create(mlp(Dim{2, ""})).value();
+  CHECK(s->prepared());
+  CHECK(s->arena_bytes() > 0);
+  CHECK(s->planned_nodes() == 5);  // Relu(Wc) was folded
+  std::vector<float> x = {1, 2, 3, 4, 0, 0, 0, 0};
+  REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {2, 4}, x.data())).ok());
+  REQUIRE(s->run().ok());  // first run
+  g_allocations = 0;
+  g_counting = true;
+  Status st = s->run();
+  g_counting = false;
+  REQUIRE(st.ok());
+  CHECK(g_allocations == 0);
+  // Row 0: h = [1+4, 2+4, 3+4] = [5, 6, 7]; +b = [5.5, -4, 7]; relu = [5.5, 0, 7];
+  // z = [5.5*1 + 7*3, 0] = [26.5, -26.5] -> relu [26.5, 0]. Row 1: h = 0 + b -> [0.5, 0, 0]
+  // -> z = [0.5, -0.5] -> [0.5, 0].
+  const Tensor* y = s->output("y");
+  REQUIRE(y != nullptr);
+  CHECK(y->shape() == Dims{2, 2});
+  CHECK(values<float>(*y) == std::vector<float>{26.5f, 0.0f, 0.5f, 0.0f});
+}
+
+TEST_CASE("symbolic dims are planned when inputs arrive and re-planned when shapes change") {
+  auto s = Session::create(mlp(Dim{-1, "batch"})).value();
+  CHECK_FALSE(s->prepared());
+  std::vector<float> x1(4, 1.0f), x3(12, 1.0f);
+  REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {1, 4}, x1.data())).ok());
+  REQUIRE(s->run().ok());
+  size_t small = s->arena_bytes();
+  CHECK(s->output("y")->shape() == Dims{1, 2});
+  REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {3, 4}, x3.data())).ok());
+  CHECK_FALSE(s->prepared());
+  REQUIRE(s->run().ok());
+  CHECK(s->output("y")->shape() == Dims{3, 2});
+  CHECK(s->arena_bytes() >= small);
+  // Same shape again: no re-plan, no allocation.
+  REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {3, 4}, x3.data())).ok());
+  CHECK(s->prepared());
+  g_allocations = 0;
+  g_counting = true;
+  Status st = s->run();
+  g_counting = false;
+  CHECK(st.ok());
+  CHECK(g_allocations == 0);
+}
+
+TEST_CASE("the caller may supply the arena") {
+  size_t need = Session::create(mlp(Dim{2, ""})).value()->arena_bytes();
+  alignas(64) static unsigned char buffer[1 << 16];
+  REQUIRE(need <= sizeof buffer);
+  SessionOptions small;
+  small.arena = buffer;
+  small.arena_size = need - 1;
+  auto r = Session::create(mlp(Dim{2, ""}), small);
+  CHECK(r.status().code() == Code::kResourceExhausted);
+  SessionOptions fits;
+  fits.arena = buffer;
+  fits.arena_size = sizeof buffer;
+  auto s = Session::create(mlp(Dim{2, ""}), fits).value();
+  std::vector<float> x(8, 1.0f);
+  REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {2, 4}, x.data())).ok());
+  REQUIRE(s->run().ok());
+  const auto* y = static_cast<const unsigned char*>(s->output("y")->data());
+  CHECK(y >= buffer);
+  CHECK(y < buffer + sizeof buffer);
+}
+
+TEST_CASE("intermediates share arena memory") {
+  // A chain of 8 Relu on 1000 floats: a naive plan needs 8 buffers, ours reuses two.
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets.push_back({"", 13});
+  m->graph.inputs.push_back(input_info("x", DType::kFloat32, {Dim{1000, ""}}));
+  std::string prev = "x";
+  for (int i = 0; i < 8; ++i) {
+    std::string out = "t" + std::to_string(i);
+    m->graph.nodes.push_back(op("Relu", {prev}, {out}));
+    prev = out;
+  }
+  m->graph.outputs.push_back(output_info(prev));
+  auto s = Session::create(m).value();
+  CHECK(s->arena_bytes() == 2 * 4032);  // 4000 bytes rounded up to 64-byte alignment
+}
+
+TEST_CASE("input checks name the model and the input") {
+  auto s = Session::create(mlp(Dim{2, ""})).value();
+  std::vector<float> x(8, 0.0f);
+  std::vector<int32_t> xi(8, 0);
+  Status st = s->set_input("nope", Tensor::view(DType::kFloat32, {2, 4}, x.data()));
+  CHECK(st.code() == Code::kNotFound);
+  CHECK(st.message().find("mlp.onnx") != std::string::npos);
+  CHECK(st.message().find("'x'") != std::string::npos);  // lists the real inputs
+  st = s->set_input("x", Tensor::view(DType::kInt32, {2, 4}, xi.data()));
+  CHECK(st.code() == Code::kInvalidArgument);
+  CHECK(st.message().find("int32") != std::string::npos);
+  st = s->set_input("x", Tensor::view(DType::kFloat32, {8}, x.data()));
+  CHECK(st.message().find("rank") != std::string::npos);
+  st = s->set_input("x", Tensor::view(DType::kFloat32, {4, 2}, x.data()));
+  CHECK(st.message().find("dimension 0 must be 2") != std::string::npos);
+  auto fresh = Session::create(mlp(Dim{-1, "batch"})).value();
+  st = fresh->run();
+  CHECK(st.code() == Code::kInvalidArgument);
+  CHECK(st.message().find("'x' was not set") != std::string::npos);
+}
+
+TEST_CASE("kernel errors name the model and the node") {
+  auto m = mlp(Dim{2, ""});
+  m->graph.initializers[0].tensor = ftensor({5, 3}, {});  // W no longer matches x's width
+  auto r = Session::create(m);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("mlp.onnx") != std::string::npos);
+  CHECK(r.status().message().find("node 'h_node' (MatMul)") != std::string::npos);
+
+  auto u = mlp(Dim{2, ""});
+  u->graph.nodes[2].op_type = "NoSuchOp";
+  r = Session::create(u);
+  CHECK(r.status().code() == Code::kUnsupported);
+  CHECK(r.status().message().find("NoSuchOp") != std::string::npos);
+  CHECK(r.status().message().find("opset 13") != std::string::npos);
+}
+
+TEST_CASE("a shape computed from an input value makes the node dynamic") {
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets.push_back({"", 14});
+  m->graph.inputs.push_back(input_info("x", DType::kFloat32, {Dim{2, ""}, Dim{3, ""}}));
+  m->graph.inputs.push_back(input_info("shape", DType::kInt64, {Dim{2, ""}}));
+  m->graph.nodes.push_back(op("Reshape", {"x", "shape"}, {"r"}));
+  m->graph.nodes.push_back(op("Relu", {"r"}, {"y"}));
+  m->graph.outputs.push_back(output_info("y"));
+  auto s = Session::create(m).value();
+  std::vector<float> x = {-1, 2, -3, 4, -5, 6};
+  std::vector<int64_t> shape = {3, -1};
+  REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {2, 3}, x.data())).ok());
+  REQUIRE(s->set_input("shape", Tensor::view(DType::kInt64, {2}, shape.data())).ok());
+  REQUIRE(s->run().ok());
+  CHECK(s->output("y")->shape() == Dims{3, 2});
+  CHECK(values<float>(*s->output("y")) == std::vector<float>{0, 2, 0, 4, 0, 6});
+  shape = {1, 6};  // same input shapes, new value: the dynamic node follows it
+  REQUIRE(s->run().ok());
+  CHECK(s->output("y")->shape() == Dims{1, 6});
+}
