@@ -1,0 +1,439 @@
+#include "prims/conv.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "prims/gemm.h"
+
+namespace onyx::prims {
+
+int64_t ConvShape::in_size() const {
+  int64_t n = 1;
+  for (int64_t d : in) n *= d;
+  return n;
+}
+int64_t ConvShape::out_size() const {
+  int64_t n = 1;
+  for (int64_t d : out) n *= d;
+  return n;
+}
+int64_t ConvShape::kernel_size() const {
+  int64_t n = 1;
+  for (int64_t d : kernel) n *= d;
+  return n;
+}
+
+namespace {
+
+constexpr size_t kAlign = 64;
+// im2col buffers are filled in column chunks of at most this many floats.
+constexpr int64_t kMaxColFloats = int64_t{1} << 20;
+
+size_t align_size(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
+
+unsigned char* align_ptr(void* p) {
+  auto u = reinterpret_cast<uintptr_t>(p);
+  u = (u + kAlign - 1) & ~static_cast<uintptr_t>(kAlign - 1);
+  return reinterpret_cast<unsigned char*>(u);
+}
+
+// 2-D view of a 1-D or 2-D convolution (a 1-D one has height 1).
+struct Geom2 {
+  int64_t ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+};
+
+Geom2 geom2(const ConvShape& s) {
+  Geom2 g{};
+  if (s.rank() == 1) {
+    g = Geom2{1, s.in[0], 1, s.out[0], 1, s.kernel[0], 1, s.strides[0], 1, s.dilations[0], 0, s.pads[0]};
+  } else {
+    g = Geom2{s.in[0],      s.in[1],      s.out[0],       s.out[1],       s.kernel[0], s.kernel[1],
+              s.strides[0], s.strides[1], s.dilations[0], s.dilations[1], s.pads[0],   s.pads[1]};
+  }
+  return g;
+}
+
+int64_t col_chunk(const ConvShape& s) {
+  const int64_t rows = (s.in_channels / s.group) * s.kernel_size();
+  const int64_t total = s.out_size();
+  int64_t chunk = rows > 0 ? kMaxColFloats / rows : total;
+  chunk = std::max<int64_t>(chunk, 64);
+  return std::min(chunk, total);
+}
+
+// Single-channel 2-D correlation: y[oh, ow] = bias + sum w[kh, kw] * x[ih, iw] (zero padding).
+void depthwise_channel(const Geom2& g, const float* x, const float* w, float bias, float* y) {
+  for (int64_t oh = 0; oh < g.oh; ++oh) {
+    float* yrow = y + oh * g.ow;
+    for (int64_t ow = 0; ow < g.ow; ++ow) yrow[ow] = bias;
+    for (int64_t kh = 0; kh < g.kh; ++kh) {
+      const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+      if (ih < 0 || ih >= g.ih) continue;
+      const float* xrow = x + ih * g.iw;
+      for (int64_t kw = 0; kw < g.kw; ++kw) {
+        const float wv = w[kh * g.kw + kw];
+        const int64_t off = kw * g.dw - g.pw;
+        int64_t lo, hi;
+        valid_range(off, g.sw, g.iw, g.ow, &lo, &hi);
+        if (g.sw == 1) {
+          const float* xs = xrow + off;
+          for (int64_t ow = lo; ow < hi; ++ow) yrow[ow] += wv * xs[ow];
+        } else {
+          for (int64_t ow = lo; ow < hi; ++ow) yrow[ow] += wv * xrow[ow * g.sw + off];
+        }
+      }
+    }
+  }
+}
+
+// 3x3 undilated single-channel correlation with column stride SW. Rows outside the input read
+// `zero_row` (at least g.iw zeros), so the interior loop is branch-free and vectorizes.
+template <int SW>
+void depthwise3x3_channel(const Geom2& g, const float* x, const float* w, float bias, float* y,
+                          const float* zero_row) {
+  const float w00 = w[0], w01 = w[1], w02 = w[2], w10 = w[3], w11 = w[4], w12 = w[5], w20 = w[6], w21 = w[7],
+              w22 = w[8];
+  // Interior columns: all three taps inside [0, iw).
+  int64_t lo, hi;
+  {
+    int64_t lo0, hi0, lo2, hi2;
+    valid_range(-g.pw, SW, g.iw, g.ow, &lo0, &hi0);
+    valid_range(2 - g.pw, SW, g.iw, g.ow, &lo2, &hi2);
+    lo = std::max(lo0, lo2);
+    hi = std::max(lo, std::min(hi0, hi2));
+  }
+  for (int64_t oh = 0; oh < g.oh; ++oh) {
+    const float* rows[3];
+    for (int64_t kh = 0; kh < 3; ++kh) {
+      const int64_t ih = oh * g.sh - g.ph + kh;
+      rows[kh] = ih >= 0 && ih < g.ih ? x + ih * g.iw : zero_row;
+    }
+    const float* r0 = rows[0] - g.pw;
+    const float* r1 = rows[1] - g.pw;
+    const float* r2 = rows[2] - g.pw;
+    float* yrow = y + oh * g.ow;
+    // Border columns: taps checked one by one.
+    auto border = [&](int64_t ow) {
+      float acc = bias;
+      for (int64_t kw = 0; kw < 3; ++kw) {
+        const int64_t iw = ow * SW - g.pw + kw;
+        if (iw < 0 || iw >= g.iw) continue;
+        acc += w[kw] * rows[0][iw] + w[3 + kw] * rows[1][iw] + w[6 + kw] * rows[2][iw];
+      }
+      yrow[ow] = acc;
+    };
+    for (int64_t ow = 0; ow < lo; ++ow) border(ow);
+    for (int64_t ow = lo; ow < hi; ++ow) {
+      const int64_t i = ow * SW;
+      yrow[ow] = bias + w00 * r0[i] + w01 * r0[i + 1] + w02 * r0[i + 2] + w10 * r1[i] + w11 * r1[i + 1] +
+                 w12 * r1[i + 2] + w20 * r2[i] + w21 * r2[i + 1] + w22 * r2[i + 2];
+    }
+    for (int64_t ow = hi; ow < g.ow; ++ow) border(ow);
+  }
+}
+
+bool use_depthwise3x3(const Geom2& g) {
+  return g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && (g.sw == 1 || g.sw == 2);
+}
+
+// im2col for 1-D/2-D: col[(c*kh + i)*kw + j][s - s0] for output positions s in [s0, s1).
+void im2col_2d(const Geom2& g, int64_t channels, const float* x, int64_t s0, int64_t s1, float* col) {
+  const int64_t len = s1 - s0;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* xc = x + c * g.ih * g.iw;
+    for (int64_t kh = 0; kh < g.kh; ++kh) {
+      for (int64_t kw = 0; kw < g.kw; ++kw) {
+        float* dst = col + ((c * g.kh + kh) * g.kw + kw) * len;
+        const int64_t off = kw * g.dw - g.pw;
+        int64_t lo, hi;
+        valid_range(off, g.sw, g.iw, g.ow, &lo, &hi);
+        int64_t s = s0;
+        while (s < s1) {
+          const int64_t oh = s / g.ow;
+          const int64_t ow0 = s - oh * g.ow;
+          const int64_t ow1 = std::min(g.ow, ow0 + (s1 - s));
+          float* d = dst + (s - s0);
+          const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+          if (ih < 0 || ih >= g.ih) {
+            std::memset(d, 0, static_cast<size_t>(ow1 - ow0) * sizeof(float));
+          } else {
+            const float* xrow = xc + ih * g.iw;
+            const int64_t a = std::clamp(lo, ow0, ow1), b = std::clamp(hi, ow0, ow1);
+            for (int64_t ow = ow0; ow < a; ++ow) d[ow - ow0] = 0.0f;
+            if (g.sw == 1) {
+              if (b > a) std::memcpy(d + (a - ow0), xrow + a + off, static_cast<size_t>(b - a) * sizeof(float));
+            } else {
+              for (int64_t ow = a; ow < b; ++ow) d[ow - ow0] = xrow[ow * g.sw + off];
+            }
+            for (int64_t ow = b; ow < ow1; ++ow) d[ow - ow0] = 0.0f;
+          }
+          s += ow1 - ow0;
+        }
+      }
+    }
+  }
+}
+
+// im2col for any rank (used for 3-D and up).
+void im2col_nd(const ConvShape& s, int64_t channels, const float* x, int64_t s0, int64_t s1, float* col) {
+  const size_t nd = s.rank();
+  const int64_t len = s1 - s0, in_size = s.in_size(), k_size = s.kernel_size();
+  int64_t kpos[kMaxSpatial] = {}, opos[kMaxSpatial] = {};
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* xc = x + c * in_size;
+    for (int64_t kk = 0; kk < k_size; ++kk) {
+      for (size_t i = nd, r = static_cast<size_t>(kk); i-- > 0;) {
+        kpos[i] = static_cast<int64_t>(r) % s.kernel[i];
+        r /= static_cast<size_t>(s.kernel[i]);
+      }
+      float* dst = col + (c * k_size + kk) * len;
+      for (size_t i = nd, r = static_cast<size_t>(s0); i-- > 0;) {
+        opos[i] = static_cast<int64_t>(r) % s.out[i];
+        r /= static_cast<size_t>(s.out[i]);
+      }
+      for (int64_t o = 0; o < len; ++o) {
+        int64_t offset = 0;
+        bool inside = true;
+        for (size_t i = 0; i < nd; ++i) {
+          const int64_t p = opos[i] * s.strides[i] - s.pads[i] + kpos[i] * s.dilations[i];
+          if (p < 0 || p >= s.in[i]) {
+            inside = false;
+            break;
+          }
+          offset = offset * s.in[i] + p;
+        }
+        dst[o] = inside ? xc[offset] : 0.0f;
+        for (size_t i = nd; i-- > 0;) {  // advance the output odometer
+          if (++opos[i] < s.out[i]) break;
+          opos[i] = 0;
+        }
+      }
+    }
+  }
+}
+
+// Adjoint of im2col_2d: adds col[(c*kh + i)*kw + j][s - s0] into the image positions it was
+// gathered from.
+void col2im_2d(const Geom2& g, int64_t channels, const float* col, int64_t s0, int64_t s1, float* x) {
+  const int64_t len = s1 - s0;
+  for (int64_t c = 0; c < channels; ++c) {
+    float* xc = x + c * g.ih * g.iw;
+    for (int64_t kh = 0; kh < g.kh; ++kh) {
+      for (int64_t kw = 0; kw < g.kw; ++kw) {
+        const float* src = col + ((c * g.kh + kh) * g.kw + kw) * len;
+        const int64_t off = kw * g.dw - g.pw;
+        int64_t lo, hi;
+        valid_range(off, g.sw, g.iw, g.ow, &lo, &hi);
+        int64_t s = s0;
+        while (s < s1) {
+          const int64_t oh = s / g.ow;
+          const int64_t ow0 = s - oh * g.ow;
+          const int64_t ow1 = std::min(g.ow, ow0 + (s1 - s));
+          const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+          if (ih >= 0 && ih < g.ih) {
+            const float* d = src + (s - s0);
+            float* xrow = xc + ih * g.iw;
+            const int64_t a = std::clamp(lo, ow0, ow1), b = std::clamp(hi, ow0, ow1);
+            for (int64_t ow = a; ow < b; ++ow) xrow[ow * g.sw + off] += d[ow - ow0];
+          }
+          s += ow1 - ow0;
+        }
+      }
+    }
+  }
+}
+
+// Adjoint of im2col_nd.
+void col2im_nd(const ConvShape& s, int64_t channels, const float* col, int64_t s0, int64_t s1, float* x) {
+  const size_t nd = s.rank();
+  const int64_t len = s1 - s0, in_size = s.in_size(), k_size = s.kernel_size();
+  int64_t kpos[kMaxSpatial] = {}, opos[kMaxSpatial] = {};
+  for (int64_t c = 0; c < channels; ++c) {
+    float* xc = x + c * in_size;
+    for (int64_t kk = 0; kk < k_size; ++kk) {
+      for (size_t i = nd, r = static_cast<size_t>(kk); i-- > 0;) {
+        kpos[i] = static_cast<int64_t>(r) % s.kernel[i];
+        r /= static_cast<size_t>(s.kernel[i]);
+      }
+      const float* src = col + (c * k_size + kk) * len;
+      for (size_t i = nd, r = static_cast<size_t>(s0); i-- > 0;) {
+        opos[i] = static_cast<int64_t>(r) % s.out[i];
+        r /= static_cast<size_t>(s.out[i]);
+      }
+      for (int64_t o = 0; o < len; ++o) {
+        int64_t offset = 0;
+        bool inside = true;
+        for (size_t i = 0; i < nd; ++i) {
+          const int64_t p = opos[i] * s.strides[i] - s.pads[i] + kpos[i] * s.dilations[i];
+          if (p < 0 || p >= s.in[i]) {
+            inside = false;
+            break;
+          }
+          offset = offset * s.in[i] + p;
+        }
+        if (inside) xc[offset] += src[o];
+        for (size_t i = nd; i-- > 0;) {
+          if (++opos[i] < s.out[i]) break;
+          opos[i] = 0;
+        }
+      }
+    }
+  }
+}
+
+// Column chunk of the transposed convolution's GEMM output [mg*K x chunk].
+int64_t transpose_chunk(const ConvShape& s) {
+  const int64_t rows = (s.in_channels / s.group) * s.kernel_size();
+  const int64_t total = s.out_size();
+  int64_t chunk = rows > 0 ? kMaxColFloats / rows : total;
+  chunk = std::max<int64_t>(chunk, 64);
+  return std::min(chunk, total);
+}
+
+}  // namespace
+
+size_t conv_transpose_scratch_bytes(const ConvShape& s) {
+  const int64_t mg = s.in_channels / s.group, cg = s.out_channels / s.group;
+  const int64_t rows = mg * s.kernel_size();
+  const int64_t chunk = transpose_chunk(s);
+  return align_size(static_cast<size_t>(rows * chunk) * sizeof(float)) + kAlign +
+         sgemm_plan(rows, chunk, cg).scratch_bytes;
+}
+
+void conv_transpose_fast(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+                         void* scratch) {
+  const int64_t mg = s.in_channels / s.group, cg = s.out_channels / s.group;
+  const int64_t y_size = s.in_size(), x_size = s.out_size(), k_size = s.kernel_size();
+  const int64_t rows = mg * k_size;
+  if (s.batch == 0 || y_size == 0 || s.in_channels == 0) return;
+  const int64_t chunk = transpose_chunk(s);
+  const SgemmPlan plan = sgemm_plan(rows, chunk, cg);
+  float* col = reinterpret_cast<float*>(align_ptr(scratch));
+  void* gemm_scratch =
+      align_ptr(reinterpret_cast<unsigned char*>(col) + align_size(static_cast<size_t>(rows * chunk) * sizeof(float)));
+  const bool two_d = s.rank() <= 2;
+  const Geom2 g2 = two_d ? geom2(s) : Geom2{};
+  for (int64_t n = 0; n < s.batch; ++n) {
+    for (int64_t g = 0; g < s.group; ++g) {
+      const float* xg = x + (n * s.out_channels + g * cg) * x_size;
+      const float* wg = w + g * cg * rows;
+      float* yg = y + (n * s.in_channels + g * mg) * y_size;
+      for (int64_t m = 0; m < mg; ++m) {
+        std::fill(yg + m * y_size, yg + (m + 1) * y_size, bias != nullptr ? bias[g * mg + m] : 0.0f);
+      }
+      if (cg == 0 || rows == 0) continue;
+      for (int64_t s0 = 0; s0 < x_size; s0 += chunk) {
+        const int64_t s1 = std::min(x_size, s0 + chunk);
+        // col[mg*K x len] = W_g^T (W_g is [cg x mg*K]) * X_g[:, s0:s1]
+        sgemm(plan, true, false, rows, s1 - s0, cg, 1.0f, wg, rows, xg + s0, x_size, 0.0f, col, s1 - s0,
+              gemm_scratch);
+        if (two_d) {
+          col2im_2d(g2, mg, col, s0, s1, yg);
+        } else {
+          col2im_nd(s, mg, col, s0, s1, yg);
+        }
+      }
+    }
+  }
+}
+
+ConvAlgo conv_algo(const ConvShape& s) {
+  const int64_t cg = s.in_channels / s.group;
+  if (cg == 1 && s.group > 1 && (s.rank() == 1 || s.rank() == 2)) return ConvAlgo::kDepthwise;
+  bool pointwise = true;
+  for (size_t i = 0; i < s.rank(); ++i) {
+    if (s.kernel[i] != 1 || s.strides[i] != 1 || s.pads[i] != 0 || s.out[i] != s.in[i]) pointwise = false;
+  }
+  return pointwise ? ConvAlgo::kPointwise : ConvAlgo::kIm2col;
+}
+
+size_t conv_scratch_bytes(const ConvShape& s) {
+  const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
+  switch (conv_algo(s)) {
+    case ConvAlgo::kDepthwise:
+      // A row of zeros for the 3x3 kernel's out-of-image rows.
+      return use_depthwise3x3(geom2(s)) ? static_cast<size_t>(s.in.back()) * sizeof(float) + kAlign : 0;
+    case ConvAlgo::kPointwise:
+      return sgemm_scratch_bytes(mg, s.out_size(), cg);
+    case ConvAlgo::kIm2col:
+      break;
+  }
+  const int64_t rows = cg * s.kernel_size();
+  const int64_t chunk = col_chunk(s);
+  return align_size(static_cast<size_t>(rows * chunk) * sizeof(float)) + kAlign +
+         sgemm_plan(mg, chunk, rows).scratch_bytes;
+}
+
+void conv_fast(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+               void* scratch) {
+  const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
+  const int64_t in_size = s.in_size(), out_size = s.out_size(), k_size = s.kernel_size();
+  if (s.batch == 0 || out_size == 0 || s.out_channels == 0) return;
+  const ConvAlgo algo = conv_algo(s);
+
+  if (algo == ConvAlgo::kDepthwise) {
+    const Geom2 g = geom2(s);
+    const bool k3 = use_depthwise3x3(g);
+    float* zero_row = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
+    if (k3) std::fill(zero_row, zero_row + g.iw, 0.0f);
+    for (int64_t n = 0; n < s.batch; ++n) {
+      for (int64_t m = 0; m < s.out_channels; ++m) {
+        const float* xc = x + (n * s.in_channels + m / mg) * in_size;
+        const float b = bias != nullptr ? bias[m] : 0.0f;
+        float* yc = y + (n * s.out_channels + m) * out_size;
+        if (k3 && g.sw == 1) {
+          depthwise3x3_channel<1>(g, xc, w + m * k_size, b, yc, zero_row);
+        } else if (k3) {
+          depthwise3x3_channel<2>(g, xc, w + m * k_size, b, yc, zero_row);
+        } else {
+          depthwise_channel(g, xc, w + m * k_size, b, yc);
+        }
+      }
+    }
+    return;
+  }
+
+  // GEMM paths: Y_g[mg x S] = W_g[mg x cg*K] * col[cg*K x S] (+ bias, preloaded into Y).
+  const int64_t rows = cg * k_size;
+  const float beta = bias != nullptr ? 1.0f : 0.0f;
+  const int64_t chunk = algo == ConvAlgo::kIm2col ? col_chunk(s) : out_size;
+  // One plan for every chunk (the last one may be narrower).
+  const SgemmPlan plan = sgemm_plan(mg, chunk, rows);
+  float* col = reinterpret_cast<float*>(align_ptr(scratch));
+  void* gemm_scratch =
+      algo == ConvAlgo::kIm2col ? align_ptr(reinterpret_cast<unsigned char*>(col) +
+                                            align_size(static_cast<size_t>(rows * chunk) * sizeof(float)))
+                                : scratch;
+  const bool two_d = s.rank() <= 2;
+  const Geom2 g2 = two_d ? geom2(s) : Geom2{};
+  for (int64_t n = 0; n < s.batch; ++n) {
+    for (int64_t g = 0; g < s.group; ++g) {
+      const float* xg = x + (n * s.in_channels + g * cg) * in_size;
+      const float* wg = w + g * mg * rows;
+      float* yg = y + (n * s.out_channels + g * mg) * out_size;
+      if (bias != nullptr) {
+        for (int64_t m = 0; m < mg; ++m) std::fill(yg + m * out_size, yg + (m + 1) * out_size, bias[g * mg + m]);
+      }
+      if (rows == 0) {
+        if (bias == nullptr) std::fill(yg, yg + mg * out_size, 0.0f);
+        continue;
+      }
+      if (algo == ConvAlgo::kPointwise) {
+        sgemm(plan, false, false, mg, out_size, cg, 1.0f, wg, cg, xg, in_size, beta, yg, out_size, gemm_scratch);
+        continue;
+      }
+      for (int64_t s0 = 0; s0 < out_size; s0 += chunk) {
+        const int64_t s1 = std::min(out_size, s0 + chunk);
+        if (two_d) {
+          im2col_2d(g2, cg, xg, s0, s1, col);
+        } else {
+          im2col_nd(s, cg, xg, s0, s1, col);
+        }
+        sgemm(plan, false, false, mg, s1 - s0, rows, 1.0f, wg, rows, col, s1 - s0, beta, yg + s0, out_size,
+              gemm_scratch);
+      }
+    }
+  }
+}
+
+}  // namespace onyx::prims

@@ -1,0 +1,91 @@
+// Pooling primitives (no ONNX knowledge).
+#pragma once
+
+#include <cstdint>
+
+#include "prims/conv.h"
+
+namespace onyx::prims {
+
+// 2-D (or 1-D, with s.in/out/kernel... of rank 1) max pooling of batch * in_channels planes
+// without indices. Padding never wins: each output is the maximum of the window's elements
+// inside the input (the first one if NaN compares false); a window with none gets `empty`.
+// Same results as a generic N-D walker; this one just skips the per-element index math.
+template <class T, class Acc>
+void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty) {
+  const bool one_d = s.rank() == 1;
+  const int64_t ih = one_d ? 1 : s.in[0], iw = s.in[one_d ? 0 : 1];
+  const int64_t oh = one_d ? 1 : s.out[0], ow = s.out[one_d ? 0 : 1];
+  const int64_t kh = one_d ? 1 : s.kernel[0], kw = s.kernel[one_d ? 0 : 1];
+  const int64_t sh = one_d ? 1 : s.strides[0], sw = s.strides[one_d ? 0 : 1];
+  const int64_t dh = one_d ? 1 : s.dilations[0], dw = s.dilations[one_d ? 0 : 1];
+  const int64_t ph = one_d ? 0 : s.pads[0], pw = s.pads[one_d ? 0 : 1];
+  const int64_t planes = s.batch * s.in_channels;
+  for (int64_t p = 0; p < planes; ++p) {
+    const T* xp = x + p * ih * iw;
+    T* yp = y + p * oh * ow;
+    for (int64_t r = 0; r < oh; ++r) {
+      const int64_t h0 = r * sh - ph;
+      int64_t klo_h, khi_h;
+      valid_range(h0, dh, ih, kh, &klo_h, &khi_h);  // taps k with 0 <= h0 + k*dh < ih
+      for (int64_t c = 0; c < ow; ++c) {
+        const int64_t w0 = c * sw - pw;
+        int64_t klo_w, khi_w;
+        valid_range(w0, dw, iw, kw, &klo_w, &khi_w);
+        bool any = false;
+        Acc best{};
+        for (int64_t i = klo_h; i < khi_h; ++i) {
+          const T* row = xp + (h0 + i * dh) * iw + w0;
+          for (int64_t j = klo_w; j < khi_w; ++j) {
+            const Acc v = static_cast<Acc>(row[j * dw]);
+            if (!any || v > best) {
+              best = v;
+              any = true;
+            }
+          }
+        }
+        yp[r * ow + c] = any ? static_cast<T>(best) : empty;
+      }
+    }
+  }
+}
+
+// 2-D (or 1-D) average pooling without dilation. The divisor is the number of window elements
+// inside the input, or with count_include_pad the window clipped to the padded input
+// (pads_end_h/w: padding after each axis).
+template <class T, class Acc>
+void avg_pool_2d(const ConvShape& s, int64_t pads_end_h, int64_t pads_end_w, bool count_include_pad, const T* x,
+                 T* y) {
+  const bool one_d = s.rank() == 1;
+  const int64_t ih = one_d ? 1 : s.in[0], iw = s.in[one_d ? 0 : 1];
+  const int64_t oh = one_d ? 1 : s.out[0], ow = s.out[one_d ? 0 : 1];
+  const int64_t kh = one_d ? 1 : s.kernel[0], kw = s.kernel[one_d ? 0 : 1];
+  const int64_t sh = one_d ? 1 : s.strides[0], sw = s.strides[one_d ? 0 : 1];
+  const int64_t ph = one_d ? 0 : s.pads[0], pw = s.pads[one_d ? 0 : 1];
+  const int64_t peh = one_d ? 0 : pads_end_h;
+  const int64_t planes = s.batch * s.in_channels;
+  for (int64_t p = 0; p < planes; ++p) {
+    const T* xp = x + p * ih * iw;
+    T* yp = y + p * oh * ow;
+    for (int64_t r = 0; r < oh; ++r) {
+      const int64_t h0 = r * sh - ph;
+      const int64_t hs = h0 < 0 ? 0 : h0, he = h0 + kh < ih ? h0 + kh : ih;
+      const int64_t hp = (h0 + kh < ih + peh ? h0 + kh : ih + peh) - h0;
+      for (int64_t c = 0; c < ow; ++c) {
+        const int64_t w0 = c * sw - pw;
+        const int64_t ws = w0 < 0 ? 0 : w0, we = w0 + kw < iw ? w0 + kw : iw;
+        const int64_t wp = (w0 + kw < iw + pads_end_w ? w0 + kw : iw + pads_end_w) - w0;
+        Acc sum = Acc(0);
+        for (int64_t i = hs; i < he; ++i) {
+          const T* row = xp + i * iw;
+          for (int64_t j = ws; j < we; ++j) sum += static_cast<Acc>(row[j]);
+        }
+        const int64_t inside = (he > hs && we > ws) ? (he - hs) * (we - ws) : 0;
+        const int64_t div = count_include_pad ? hp * wp : inside;
+        yp[r * ow + c] = static_cast<T>(div > 0 ? sum / static_cast<Acc>(div) : Acc(0));
+      }
+    }
+  }
+}
+
+}  // namespace onyx::prims
