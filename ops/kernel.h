@@ -49,6 +49,9 @@ class SubgraphProvider {
  public:
   virtual ~SubgraphProvider() = default;
   virtual Result<Subgraph*> subgraph(const Attribute& attr, size_t index) = 0;
+  // Compiles a graph the kernel built itself, in the node's scope (it may read the values of
+  // the graph around the node). The executor keeps it alive with the node.
+  virtual Result<Subgraph*> compile(std::shared_ptr<const Graph> graph) = 0;
 };
 
 class PrepareContext {
@@ -101,6 +104,10 @@ class PrepareContext {
   // The compiled subgraph of GRAPH attribute `name` (or element `index` of a GRAPHS one).
   // Owned by the executor; valid as long as the session. Error if absent or not a graph.
   Result<Subgraph*> subgraph(const char* name, size_t index = 0) const;
+  // Compiles a kernel-built graph in this node's scope (see SubgraphProvider::compile).
+  Result<Subgraph*> compile(std::shared_ptr<const Graph> graph) const;
+  // The graph this node belongs to (for ops that look at their surroundings, like Gradient).
+  const Graph* graph() const { return graph_; }
 
   // Errors name the node; the session adds the model. Example:
   //   return ctx.fail(Code::kUnsupported, "input 'X' has dtype ", dtype_name(t));
@@ -124,7 +131,10 @@ class PrepareContext {
     Tensor value;
   };
   void reset(const Node* node, int since_version, int64_t opset, std::vector<InputInfo> inputs);
-  void set_subgraph_provider(SubgraphProvider* p) { subgraphs_ = p; }
+  void set_scope(const Graph* graph, SubgraphProvider* p) {
+    graph_ = graph;
+    subgraphs_ = p;
+  }
   bool is_dynamic() const { return dynamic_; }
   size_t scratch_bytes() const { return scratch_bytes_; }
   const std::vector<OutputDecl>& outputs() const { return outputs_; }
@@ -139,6 +149,7 @@ class PrepareContext {
   bool dynamic_ = false;
   size_t scratch_bytes_ = 0;
   SubgraphProvider* subgraphs_ = nullptr;
+  const Graph* graph_ = nullptr;
 };
 
 class RunContext {

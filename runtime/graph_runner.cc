@@ -59,7 +59,15 @@ class GraphRunner::StepSubgraphs final : public SubgraphProvider {
     Result<std::unique_ptr<GraphRunner>> r =
         GraphRunner::create(*owner_->model_, g, owner_->options_, owner_, owner_->depth_ + 1);
     if (!r.ok()) return r.status().with_context("subgraph '" + attr.name + "'");
-    bodies_.push_back({&attr, index, std::make_unique<BodyRunner>(std::move(*r))});
+    bodies_.push_back({&attr, index, nullptr, std::make_unique<BodyRunner>(std::move(*r))});
+    return static_cast<Subgraph*>(bodies_.back().body.get());
+  }
+  Result<Subgraph*> compile(std::shared_ptr<const Graph> graph) override {
+    if (graph == nullptr) return error(Code::kInternal, "no graph to compile");
+    Result<std::unique_ptr<GraphRunner>> r =
+        GraphRunner::create(*owner_->model_, *graph, owner_->options_, owner_, owner_->depth_ + 1);
+    if (!r.ok()) return r.status().with_context("generated subgraph '" + graph->name + "'");
+    bodies_.push_back({nullptr, 0, std::move(graph), std::make_unique<BodyRunner>(std::move(*r))});
     return static_cast<Subgraph*>(bodies_.back().body.get());
   }
 
@@ -67,6 +75,7 @@ class GraphRunner::StepSubgraphs final : public SubgraphProvider {
   struct Body {
     const Attribute* attr;
     size_t index;
+    std::shared_ptr<const Graph> owned;  // kernel-built graphs
     std::unique_ptr<BodyRunner> body;
   };
   const GraphRunner* owner_;
@@ -197,9 +206,7 @@ Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, con
       auto it = r->slot_of_.find(c);
       if (it != r->slot_of_.end()) s.captures.push_back(it->second);
     }
-    bool has_graph = false;
-    for (const Attribute& a : s.node->attrs) has_graph |= a.type == AttrType::kGraph || a.type == AttrType::kGraphs;
-    if (has_graph) s.subgraphs = std::make_unique<StepSubgraphs>(r.get(), &s);
+    s.subgraphs = std::make_unique<StepSubgraphs>(r.get(), &s);
     for (int id : s.inputs) {
       if (id >= 0) r->slots_[id].last_use = static_cast<int>(pos);
     }
@@ -387,7 +394,7 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
   for (int id : s.captures) {
     if (!slots_[id].known) inputs_known = false;
   }
-  if (s.subgraphs != nullptr) inputs_const = false;  // a body may read anything
+  if (!s.captures.empty()) inputs_const = false;  // a body may read anything
   auto mark_dynamic = [&]() {
     s.mode = Mode::kDynamic;
     for (int id : s.outputs) {
@@ -398,7 +405,7 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
   if (!inputs_known) return mark_dynamic();
 
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, false));
-  pctx.set_subgraph_provider(s.subgraphs.get());
+  pctx.set_scope(graph_, s.subgraphs.get());
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   if (pctx.is_dynamic()) return mark_dynamic();
 
@@ -520,7 +527,7 @@ Status GraphRunner::run_dynamic(Step& s) {
   }
   PrepareContext pctx;
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, true));
-  pctx.set_subgraph_provider(s.subgraphs.get());
+  pctx.set_scope(graph_, s.subgraphs.get());
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   const auto& decls = pctx.outputs();
   std::vector<const Value*> ins;

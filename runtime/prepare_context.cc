@@ -119,6 +119,11 @@ Result<Subgraph*> PrepareContext::subgraph(const char* name, size_t index) const
   return subgraphs_->subgraph(*a, index);
 }
 
+Result<Subgraph*> PrepareContext::compile(std::shared_ptr<const Graph> graph) const {
+  if (subgraphs_ == nullptr) return error(Code::kInternal, "no subgraph support in this context");
+  return subgraphs_->compile(std::move(graph));
+}
+
 Status PrepareContext::unsupported_dtype(int input_index, DType dtype) const {
   return error(Code::kUnsupported, "input ", input_index, " '", input_name(input_index),
                "' has dtype ", dtype_name(dtype), ", which ", node_->op_type,

@@ -12,7 +12,9 @@
 using namespace onyx;
 using namespace onyx::test;
 
-// Counts heap allocations made by this process while `g_counting` is set.
+// Counts heap allocations made by this process while `g_counting` is set. The replaced global
+// operators pair malloc with free, which GCC's -Wmismatched-new-delete cannot see through.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 static std::atomic<bool> g_counting{false};
 static std::atomic<long> g_allocations{0};
 

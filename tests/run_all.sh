@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test of Onyx: unit tests, the C API example against the
+# installed library, bad-input CLI tests, the reference models in ../shared/models and the
+# ONNX conformance suite against tests/conformance/expected.txt. The last line sums them all:
+# "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+tools/setup.sh >/dev/null || { echo "setup or build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0; failed=0; skipped=0
+log=$(mktemp -d)
+add_counts() {  # reads "N passed, N failed[, N skipped]" from the last such line of a file
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+  if [ -z "$line" ]; then failed=$((failed + 1)); echo "  (no result line: counted as one failure)"; return; fi
+  local p f s
+  p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+  f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
+}
+
+echo "== unit tests (doctest)"
+for t in build/tests/test_*; do
+  [ -f "$t" ] && [ -x "$t" ] || continue
+  "$t" > "$log/unit.txt" 2>&1
+  rc=$?
+  summary=$(grep -E '^\[doctest\] test cases:' "$log/unit.txt" | tail -1)
+  p=$(echo "$summary" | sed -E 's/.*\| *([0-9]+) passed.*/\1/')
+  f=$(echo "$summary" | sed -E 's/.*\| *([0-9]+) failed.*/\1/')
+  if [ -z "$summary" ]; then p=0; f=1; fi
+  if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then f=1; fi
+  [ "${f:-0}" -ne 0 ] && cat "$log/unit.txt"
+  echo "$(basename "$t"): $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
+done
+
+echo "== C API example against the installed library"
+bash tests/c_api/run.sh > "$log/capi.txt" 2>&1
+cat "$log/capi.txt"; add_counts "$log/capi.txt"
+
+echo "== bad input through the CLI"
+/usr/bin/python3 tests/cli/test_bad_input.py build/tools/onyx > "$log/bad.txt" 2>&1
+grep -vE '^ok ' "$log/bad.txt"; add_counts "$log/bad.txt"
+
+echo "== reference models (../shared/models)"
+if [ -d ../shared/models ]; then
+  build/tools/onyx test --atol 1e-4 ../shared/models > "$log/models.txt" 2>&1
+  cat "$log/models.txt"; add_counts "$log/models.txt"
+else
+  echo "../shared/models not found: skipped"
+fi
+
+echo "== ONNX conformance suite (libonnx-testdata) against tests/conformance/expected.txt"
+data=/usr/share/libonnx-testdata/data
+build/tools/onyx test --quiet --expect tests/conformance/expected.txt \
+  "$data/node" "$data/pytorch-converted" "$data/pytorch-operator" "$data/simple" > "$log/conf.txt" 2>&1
+grep -vE '^(PASS|SKIP) ' "$log/conf.txt" | tail -40; add_counts "$log/conf.txt"
+
+rm -rf "$log"
+echo
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,61 @@
+// Shared pieces of the `onyx` command-line program: argument parsing, model loading with
+// timing, input files and tensor printing. Each subcommand lives in its own cmd_*.cc.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onyx/graph.h"
+#include "onyx/session.h"
+#include "onyx/status.h"
+#include "onyx/tensor.h"
+
+namespace onyx::cli {
+
+// Parsed command line: positional arguments, `--flag value` options (repeatable) and
+// boolean switches. `value_flags` lists the options that take a value.
+struct Args {
+  std::vector<std::string> positional;
+  std::multimap<std::string, std::string> options;
+  std::vector<std::string> switches;
+
+  bool has(const std::string& name) const;
+  std::string get(const std::string& name, const std::string& def = "") const;
+  std::vector<std::string> all(const std::string& name) const;
+};
+Result<Args> parse_args(int argc, char** argv, int first, const std::vector<std::string>& value_flags,
+                        const std::vector<std::string>& switch_flags);
+Result<double> parse_double(const std::string& flag, const std::string& text);
+Result<long long> parse_int(const std::string& flag, const std::string& text);
+
+// Prints "onyx <cmd>: message" to stderr and returns the exit status for that error.
+int fail(const char* cmd, const Status& s);
+
+double now_ms();
+
+// Loads a model file (.onnx).
+Result<std::shared_ptr<Model>> load_model(const std::string& path);
+// Reads an input file: .npy, or a TensorProto/SequenceProto .pb.
+Result<Value> read_input_file(const std::string& path, const TypeInfo* expected);
+// A random tensor for a graph input (symbolic dims become 1), seeded for repeatability.
+Result<Tensor> random_input(const ValueInfo& info, unsigned seed);
+
+// "float32 [1, 1000]"
+std::string type_str(const Tensor& t);
+std::string type_str(const TypeInfo& t);
+// A few leading values: "[0.1, 0.25, ...]"
+std::string values_str(const Tensor& t, int count = 6);
+std::string json_escape(const std::string& s);
+
+int cmd_run(int argc, char** argv);
+int cmd_test(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_bench(int argc, char** argv);
+int cmd_ops(int argc, char** argv);
+int cmd_demo(int argc, char** argv);
+
+}  // namespace onyx::cli

@@ -1,0 +1,50 @@
+// onyx: the command-line front end of the Onyx runtime.
+#include <cstdio>
+#include <cstring>
+
+#include "cli.h"
+
+namespace {
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "usage: onyx <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  run MODEL [--input NAME=FILE ...] [--random] [--output-dir DIR]\n"
+               "                       run a model on .npy/.pb inputs and print its outputs\n"
+               "  test PATH... [--rtol R] [--atol A] [--expect FILE] [--skip FILE]\n"
+               "                       run ONNX backend-layout test folders and compare outputs\n"
+               "  inspect MODEL [--json]\n"
+               "                       versions, inputs/outputs, op histogram, parameters, arena\n"
+               "  bench MODEL [--runs N] [--warmup N] [--json]\n"
+               "                       latency min/median/p90 and load+prepare time\n"
+               "  ops [--markdown]     list the registered operators with versions and dtypes\n"
+               "  demo                 run the bundled camera demo (motion detector + CNN)\n"
+               "\n"
+               "Run 'onyx <command> --help' for the options of one command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("onyx 0.1.0\n");
+    return 0;
+  }
+  const char* cmd = argv[1];
+  using namespace onyx::cli;
+  if (std::strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
+  if (std::strcmp(cmd, "test") == 0) return cmd_test(argc, argv);
+  if (std::strcmp(cmd, "inspect") == 0) return cmd_inspect(argc, argv);
+  if (std::strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
+  if (std::strcmp(cmd, "ops") == 0) return cmd_ops(argc, argv);
+  if (std::strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
+  std::fprintf(stderr, "onyx: unknown command '%s'\n\n", cmd);
+  usage(stderr);
+  return 2;
+}
