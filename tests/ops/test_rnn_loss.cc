@@ -717,3 +717,69 @@ TEST_CASE("Optimizers: errors") {
   OpTest t{"Adagrad", ok_inputs()};
   CHECK(run_code(t) == Code::kUnsupported);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gradient (ai.onnx.preview.training): differentiates the graph around the node.
+
+static std::shared_ptr<Model> gradient_model(const std::string& inner_op) {
+  auto m = std::make_shared<Model>();
+  m->ir_version = 7;
+  m->opsets = {{"", 12}, {"ai.onnx.preview.training", 1}};
+  m->source = "gradient_test";
+  for (const char* name : {"a", "b"}) {
+    ValueInfo vi;
+    vi.name = name;
+    vi.type.kind = TypeInfo::Kind::kTensor;
+    vi.type.elem = DType::kFloat32;
+    vi.type.has_shape = true;
+    vi.type.shape = {Dim{3, ""}};
+    m->graph.inputs.push_back(vi);
+  }
+  auto node = [](std::string op, std::vector<std::string> in, std::vector<std::string> out) {
+    Node n;
+    n.name = out[0];
+    n.op_type = std::move(op);
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    return n;
+  };
+  m->graph.nodes.push_back(node("Mul", {"a", "b"}, {"ab"}));
+  m->graph.nodes.push_back(node(inner_op, {"ab"}, {"r"}));
+  m->graph.nodes.push_back(node("Sub", {"r", "a"}, {"y"}));  // y = f(a*b) - a
+  Node g = node("Gradient", {"a", "b"}, {"dy_da", "dy_db"});
+  g.domain = "ai.onnx.preview.training";
+  Attribute xs;
+  xs.name = "xs";
+  xs.type = AttrType::kStrings;
+  xs.strings = {"a", "b"};
+  g.attrs.push_back(xs);
+  g.attrs.push_back(attr_string("y", "y"));
+  m->graph.nodes.push_back(g);
+  for (const char* name : {"y", "dy_da", "dy_db"}) {
+    ValueInfo vi;
+    vi.name = name;
+    m->graph.outputs.push_back(vi);
+  }
+  return m;
+}
+
+TEST_CASE("Gradient of y = a*b - a") {
+  auto s = Session::create(gradient_model("Identity")).value();
+  Tensor a = ftensor({3}, {1, 2, 3}), b = ftensor({3}, {4, 5, -6});
+  REQUIRE(s->set_input("a", a).ok());
+  REQUIRE(s->set_input("b", b).ok());
+  REQUIRE(s->run().ok());
+  CHECK(values<float>(*s->output("y")) == std::vector<float>{3, 8, -21});
+  CHECK(values<float>(*s->output("dy_da")) == std::vector<float>{3, 4, -7});  // b - 1
+  CHECK(values<float>(*s->output("dy_db")) == std::vector<float>{1, 2, 3});   // a
+}
+
+TEST_CASE("Gradient through an op it cannot differentiate is an error naming the node") {
+  auto s = Session::create(gradient_model("Relu")).value();
+  Tensor a = ftensor({3}, {1, 2, 3});
+  REQUIRE(s->set_input("a", a).ok());
+  REQUIRE(s->set_input("b", a).ok());
+  Status st = s->run();
+  CHECK(st.code() == Code::kUnsupported);
+  CHECK(st.message().find("node 'r' (Relu)") != std::string::npos);
+}
