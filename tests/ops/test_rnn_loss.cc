@@ -775,11 +775,10 @@ TEST_CASE("Gradient of y = a*b - a") {
 }
 
 TEST_CASE("Gradient through an op it cannot differentiate is an error naming the node") {
-  auto s = Session::create(gradient_model("Relu")).value();
-  Tensor a = ftensor({3}, {1, 2, 3});
-  REQUIRE(s->set_input("a", a).ok());
-  REQUIRE(s->set_input("b", a).ok());
-  Status st = s->run();
+  // The inputs are static, so the body is built (and the error found) when the session plans.
+  auto r = Session::create(gradient_model("Relu"));
+  REQUIRE_FALSE(r.ok());
+  const Status& st = r.status();
   CHECK(st.code() == Code::kUnsupported);
   CHECK(st.message().find("node 'r' (Relu)") != std::string::npos);
 }
