@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test of Onyx: unit tests, the C API example against the
 # installed library, bad-input CLI tests, the reference models in ../shared/models and the
-# ONNX conformance suite against tests/conformance/expected.txt. The last line sums them all:
+# ONNX conformance suite against tests/conformance/expected.txt (twice: fast primitives, then
+# scalar references only). The last line sums them all:
 # "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -56,6 +57,15 @@ data=/usr/share/libonnx-testdata/data
 build/tools/onyx test --quiet --expect tests/conformance/expected.txt \
   "$data/node" "$data/pytorch-converted" "$data/pytorch-operator" "$data/simple" > "$log/conf.txt" 2>&1
 grep -vE '^(PASS|SKIP) ' "$log/conf.txt" | tail -40; add_counts "$log/conf.txt"
+
+echo "== the same suite and models on the scalar reference kernels only (ONYX_REFERENCE_KERNELS=1)"
+ONYX_REFERENCE_KERNELS=1 build/tools/onyx test --quiet --expect tests/conformance/expected.txt \
+  "$data/node" "$data/pytorch-converted" "$data/pytorch-operator" "$data/simple" > "$log/conf_ref.txt" 2>&1
+grep -vE '^(PASS|SKIP) ' "$log/conf_ref.txt" | tail -40; add_counts "$log/conf_ref.txt"
+if [ -d ../shared/models ]; then
+  ONYX_REFERENCE_KERNELS=1 build/tools/onyx test --atol 1e-4 ../shared/models > "$log/models_ref.txt" 2>&1
+  cat "$log/models_ref.txt"; add_counts "$log/models_ref.txt"
+fi
 
 rm -rf "$log"
 echo

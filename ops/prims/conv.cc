@@ -1,5 +1,7 @@
 #include "prims/conv.h"
 
+#include "prims/fast_paths.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -302,6 +304,10 @@ size_t conv_transpose_scratch_bytes(const ConvShape& s) {
 
 void conv_transpose_fast(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
                          void* scratch) {
+  if (!fast_paths_enabled()) {
+    conv_transpose_ref<float>(s, x, w, bias, y);
+    return;
+  }
   const int64_t mg = s.in_channels / s.group, cg = s.out_channels / s.group;
   const int64_t y_size = s.in_size(), x_size = s.out_size(), k_size = s.kernel_size();
   const int64_t rows = mg * k_size;
@@ -366,6 +372,10 @@ size_t conv_scratch_bytes(const ConvShape& s) {
 
 void conv_fast(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
                void* scratch) {
+  if (!fast_paths_enabled()) {
+    conv_ref<float>(s, x, w, bias, y);
+    return;
+  }
   const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
   const int64_t in_size = s.in_size(), out_size = s.out_size(), k_size = s.kernel_size();
   if (s.batch == 0 || out_size == 0 || s.out_channels == 0) return;

@@ -6,6 +6,8 @@
 #define EIGEN_DONT_PARALLELIZE 1
 #include "prims/gemm.h"
 
+#include "prims/fast_paths.h"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
@@ -71,6 +73,10 @@ void sgemm(const SgemmPlan& plan, bool trans_a, bool trans_b, int64_t m, int64_t
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc, void* scratch) {
   if (m <= 0 || n <= 0) return;
+  if (!fast_paths_enabled()) {
+    gemm_ref<float, float>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   // C = beta * C first; the kernel then accumulates alpha * op(A) * op(B).
   if (beta == 0.0f) {
     for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<size_t>(n) * sizeof(float));

@@ -1,8 +1,10 @@
 // onyx: the command-line front end of the Onyx runtime.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cli.h"
+#include "prims/fast_paths.h"
 
 namespace {
 
@@ -36,6 +38,9 @@ int main(int argc, char** argv) {
     std::printf("onyx 0.1.0\n");
     return 0;
   }
+  // ONYX_REFERENCE_KERNELS=1 runs every primitive on its scalar reference (the test oracle).
+  const char* ref = std::getenv("ONYX_REFERENCE_KERNELS");
+  if (ref != nullptr && std::strcmp(ref, "1") == 0) onyx::prims::set_fast_paths_enabled(false);
   const char* cmd = argv[1];
   using namespace onyx::cli;
   if (std::strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
