@@ -95,7 +95,9 @@ const Value* GraphRunner::find_value(const std::string& name) const {
 
 bool GraphRunner::outer_shapes_changed() const {
   for (const Slot& s : slots_) {
-    if (s.outer != nullptr && s.outer->is_tensor() && s.outer->tensor.shape() != s.prepared_shape) return true;
+    if (s.outer == nullptr) continue;
+    if (s.outer->kind != s.prepared_kind) return true;
+    if (s.outer->is_tensor() && s.outer->tensor.shape() != s.prepared_shape) return true;
   }
   return false;
 }
@@ -272,7 +274,10 @@ Status GraphRunner::set_input(int index, const Value& value) {
   s.value = value;
   s.known = true;
   in.bound = true;
-  if (prepared_ && value.is_tensor() && value.tensor.shape() != in.prepared_shape) prepared_ = false;
+  // A new shape, or a new kind (an optional switching between a value and none), re-plans.
+  if (prepared_ && (value.kind != in.prepared_kind || (value.is_tensor() && value.tensor.shape() != in.prepared_shape))) {
+    prepared_ = false;
+  }
   return Status();
 }
 
@@ -306,6 +311,7 @@ Status GraphRunner::prepare() {
     if (s.storage == Storage::kInitializer) continue;
     if (in.bound) {
       in.prepared_shape = s.value.tensor.shape();
+      in.prepared_kind = s.value.kind;
       continue;
     }
     const TypeInfo& t = in.info->type;
@@ -323,9 +329,13 @@ Status GraphRunner::prepare() {
     s.value = Value::of(Tensor::view(t.elem, dims, nullptr));
     s.known = true;
     in.prepared_shape = dims;
+    in.prepared_kind = ValueKind::kTensor;
   }
   for (Slot& s : slots_) {
-    if (s.outer != nullptr) s.prepared_shape = s.outer->tensor.shape();
+    if (s.outer != nullptr) {
+      s.prepared_shape = s.outer->tensor.shape();
+      s.prepared_kind = s.outer->kind;
+    }
     if (s.storage == Storage::kConstant || s.storage == Storage::kArena || s.storage == Storage::kHeap ||
         s.storage == Storage::kNone) {
       s.storage = Storage::kNone;

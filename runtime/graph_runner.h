@@ -53,6 +53,7 @@ class GraphRunner {
     bool graph_output = false;
     const Value* outer = nullptr;  // kOuter: the value in an enclosing scope
     Dims prepared_shape;           // kOuter: its shape when this graph was prepared
+    ValueKind prepared_kind = ValueKind::kTensor;  // kOuter: its kind then
   };
   enum class Mode : uint8_t { kSkip, kStatic, kDynamic };
   class StepContext;
@@ -77,6 +78,7 @@ class GraphRunner {
     const ValueInfo* info = nullptr;
     bool bound = false;
     Dims prepared_shape;
+    ValueKind prepared_kind = ValueKind::kTensor;
   };
 
   GraphRunner() = default;
