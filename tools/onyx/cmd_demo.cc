@@ -1,71 +1,59 @@
-// onyx demo: the bundled camera demo. Builds two graphs in memory and runs them on synthetic
-// frames: the motion detector Less(threshold, ReduceSum(Abs(frame - background))) on an int64
-// 300x400x3 frame, and an MNIST-style CNN (random weights) on a batch of synthetic digits.
+// onyx demo: the bundled camera demo. Builds two graphs in memory with the graph-editing API
+// (onyx/graph_edit.h), checks them, and runs them on synthetic frames: the motion detector
+// Less(threshold, ReduceSum(Abs(frame - background))) on an int64 300x400x3 frame, and an
+// MNIST-style CNN (random weights) on a batch of synthetic digits.
 #include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "cli.h"
+#include "onyx/graph_check.h"
+#include "onyx/graph_edit.h"
 
 namespace onyx::cli {
 
 namespace {
 
-ValueInfo tensor_info(const std::string& name, DType dtype, const Dims& dims) {
-  ValueInfo vi;
-  vi.name = name;
-  vi.type.kind = TypeInfo::Kind::kTensor;
-  vi.type.elem = dtype;
-  vi.type.has_shape = true;
-  for (int64_t d : dims) vi.type.shape.push_back(Dim{d, ""});
-  return vi;
-}
-
-Node make_node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out,
-               std::vector<Attribute> attrs = {}) {
-  Node n;
-  n.name = out[0];
-  n.op_type = op;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  n.attrs = std::move(attrs);
-  return n;
-}
-
-Attribute ints_attr(const char* name, std::vector<int64_t> v) {
-  Attribute a;
-  a.name = name;
-  a.type = AttrType::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-Attribute int_attr(const char* name, int64_t v) {
-  Attribute a;
-  a.name = name;
-  a.type = AttrType::kInt;
-  a.i = v;
-  return a;
-}
-
 constexpr int64_t kH = 300, kW = 400, kC = 3;
 
-std::shared_ptr<Model> motion_detector(const Tensor& background, int64_t threshold) {
-  auto m = std::make_shared<Model>();
-  m->ir_version = 8;
-  m->opsets.push_back({"", 13});
-  m->source = "motion_detector";
-  Graph& g = m->graph;
-  g.name = "motion_detector";
-  g.inputs.push_back(tensor_info("frame", DType::kInt64, {kH, kW, kC}));
-  g.initializers.push_back({"background", background, ""});
-  g.initializers.push_back({"threshold", Tensor::scalar<int64_t>(threshold), ""});
-  g.nodes.push_back(make_node("Sub", {"frame", "background"}, {"diff"}));
-  g.nodes.push_back(make_node("Abs", {"diff"}, {"absdiff"}));
-  g.nodes.push_back(make_node("ReduceSum", {"absdiff"}, {"total"}, {int_attr("keepdims", 0)}));
-  g.nodes.push_back(make_node("Less", {"threshold", "total"}, {"motion"}));
-  g.outputs.push_back(tensor_info("motion", DType::kBool, {}));
-  return m;
+// The graphs are built with the graph-editing API (onyx/graph_edit.h); every step returns a
+// Status, collected here so a mistake in the demo is reported, not ignored.
+struct Builder {
+  Model model;
+  Status status;
+  explicit Builder(const std::string& name) : model(make_model(name, 13)) {}
+  void input(ValueInfo vi) { keep(add_input(model.graph, std::move(vi))); }
+  void output(ValueInfo vi) { keep(add_output(model.graph, std::move(vi))); }
+  void initializer(const std::string& name, Tensor t) { keep(add_initializer(model.graph, name, std::move(t))); }
+  void node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out,
+            std::vector<Attribute> attrs = {}) {
+    keep(add_node(model.graph, make_node(op, std::move(in), std::move(out), std::move(attrs))).status());
+  }
+  void keep(const Status& s) {
+    if (status.ok()) status = s;
+  }
+  // The finished model, validated by check_model (onyx/graph_check.h).
+  Result<std::shared_ptr<Model>> done() {
+    if (!status.ok()) return status;
+    for (const CheckIssue& issue : check_model(model)) {
+      if (issue.error()) return error(Code::kInternal, model.graph.name, ": ", issue.to_string());
+    }
+    return std::make_shared<Model>(std::move(model));
+  }
+};
+
+// motion = threshold < ReduceSum(|frame - background|), on an int64 [300, 400, 3] frame.
+Result<std::shared_ptr<Model>> motion_detector(const Tensor& background, int64_t threshold) {
+  Builder b("motion_detector");
+  b.input(tensor_info("frame", DType::kInt64, {kH, kW, kC}));
+  b.initializer("background", background);
+  b.initializer("threshold", Tensor::scalar<int64_t>(threshold));
+  b.node("Sub", {"frame", "background"}, {"diff"});
+  b.node("Abs", {"diff"}, {"absdiff"});
+  b.node("ReduceSum", {"absdiff"}, {"total"}, {int_attr("keepdims", 0)});
+  b.node("Less", {"threshold", "total"}, {"motion"});
+  b.output(tensor_info("motion", DType::kBool, {}));
+  return b.done();
 }
 
 Tensor random_tensor(Dims dims, float scale, std::mt19937& rng) {
@@ -75,33 +63,30 @@ Tensor random_tensor(Dims dims, float scale, std::mt19937& rng) {
   return t;
 }
 
-std::shared_ptr<Model> mnist_cnn(int64_t batch, std::mt19937& rng) {
-  auto m = std::make_shared<Model>();
-  m->ir_version = 8;
-  m->opsets.push_back({"", 13});
-  m->source = "mnist_cnn";
-  Graph& g = m->graph;
-  g.name = "mnist_cnn";
-  g.inputs.push_back(tensor_info("digits", DType::kFloat32, {batch, 1, 28, 28}));
-  g.initializers.push_back({"w1", random_tensor({20, 1, 5, 5}, 0.2f, rng), ""});
-  g.initializers.push_back({"b1", random_tensor({20}, 0.1f, rng), ""});
-  g.initializers.push_back({"w2", random_tensor({50, 20, 5, 5}, 0.045f, rng), ""});
-  g.initializers.push_back({"b2", random_tensor({50}, 0.1f, rng), ""});
-  g.initializers.push_back({"w3", random_tensor({800, 500}, 0.035f, rng), ""});
-  g.initializers.push_back({"w4", random_tensor({500, 10}, 0.045f, rng), ""});
-  g.nodes.push_back(make_node("Conv", {"digits", "w1", "b1"}, {"c1"}, {ints_attr("kernel_shape", {5, 5})}));
-  g.nodes.push_back(make_node("Relu", {"c1"}, {"r1"}));
-  g.nodes.push_back(make_node("MaxPool", {"r1"}, {"p1"}, {ints_attr("kernel_shape", {2, 2}), ints_attr("strides", {2, 2})}));
-  g.nodes.push_back(make_node("Conv", {"p1", "w2", "b2"}, {"c2"}, {ints_attr("kernel_shape", {5, 5})}));
-  g.nodes.push_back(make_node("Relu", {"c2"}, {"r2"}));
-  g.nodes.push_back(make_node("MaxPool", {"r2"}, {"p2"}, {ints_attr("kernel_shape", {2, 2}), ints_attr("strides", {2, 2})}));
-  g.nodes.push_back(make_node("Flatten", {"p2"}, {"f"}, {int_attr("axis", 1)}));
-  g.nodes.push_back(make_node("MatMul", {"f", "w3"}, {"h"}));
-  g.nodes.push_back(make_node("Relu", {"h"}, {"hr"}));
-  g.nodes.push_back(make_node("MatMul", {"hr", "w4"}, {"logits"}));
-  g.nodes.push_back(make_node("ArgMax", {"logits"}, {"label"}, {int_attr("axis", 1), int_attr("keepdims", 0)}));
-  g.outputs.push_back(tensor_info("label", DType::kInt64, {batch}));
-  return m;
+Result<std::shared_ptr<Model>> mnist_cnn(int64_t batch, std::mt19937& rng) {
+  Builder b("mnist_cnn");
+  b.input(tensor_info("digits", DType::kFloat32, {batch, 1, 28, 28}));
+  b.initializer("w1", random_tensor({20, 1, 5, 5}, 0.2f, rng));
+  b.initializer("b1", random_tensor({20}, 0.1f, rng));
+  b.initializer("w2", random_tensor({50, 20, 5, 5}, 0.045f, rng));
+  b.initializer("b2", random_tensor({50}, 0.1f, rng));
+  b.initializer("w3", random_tensor({800, 500}, 0.035f, rng));
+  b.initializer("w4", random_tensor({500, 10}, 0.045f, rng));
+  const Attribute k5 = ints_attr("kernel_shape", {5, 5});
+  const std::vector<Attribute> pool = {ints_attr("kernel_shape", {2, 2}), ints_attr("strides", {2, 2})};
+  b.node("Conv", {"digits", "w1", "b1"}, {"c1"}, {k5});
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("MaxPool", {"r1"}, {"p1"}, pool);
+  b.node("Conv", {"p1", "w2", "b2"}, {"c2"}, {k5});
+  b.node("Relu", {"c2"}, {"r2"});
+  b.node("MaxPool", {"r2"}, {"p2"}, pool);
+  b.node("Flatten", {"p2"}, {"f"}, {int_attr("axis", 1)});
+  b.node("MatMul", {"f", "w3"}, {"h"});
+  b.node("Relu", {"h"}, {"hr"});
+  b.node("MatMul", {"hr", "w4"}, {"logits"});
+  b.node("ArgMax", {"logits"}, {"label"}, {int_attr("axis", 1), int_attr("keepdims", 0)});
+  b.output(tensor_info("label", DType::kInt64, {batch}));
+  return b.done();
 }
 
 // Times `runs` runs and returns the median in ms.
@@ -131,8 +116,9 @@ int cmd_demo(int argc, char** argv) {
       for (int64_t c = 0; c < kC; ++c) background.data_as<int64_t>()[(y * kW + x) * kC + c] = (x + 2 * y + 40 * c) % 200;
     }
   }
-  auto detector = motion_detector(background, 1200000);
-  Result<std::unique_ptr<Session>> ds = Session::create(detector);
+  Result<std::shared_ptr<Model>> detector = motion_detector(background, 1200000);
+  if (!detector.ok()) return fail("demo", detector.status());
+  Result<std::unique_ptr<Session>> ds = Session::create(*detector);
   if (!ds.ok()) return fail("demo", ds.status());
   Tensor still = background.clone().value();
   Tensor moving = background.clone().value();
@@ -160,8 +146,9 @@ int cmd_demo(int argc, char** argv) {
 
   // --- MNIST-style CNN on synthetic digits ---
   const int64_t batch = 64;
-  auto cnn = mnist_cnn(batch, rng);
-  Result<std::unique_ptr<Session>> cs = Session::create(cnn);
+  Result<std::shared_ptr<Model>> cnn = mnist_cnn(batch, rng);
+  if (!cnn.ok()) return fail("demo", cnn.status());
+  Result<std::unique_ptr<Session>> cs = Session::create(*cnn);
   if (!cs.ok()) return fail("demo", cs.status());
   Tensor digits = Tensor::make(DType::kFloat32, {batch, 1, 28, 28}).value();
   for (int64_t b = 0; b < batch; ++b) {  // a ring whose radius depends on the sample
