@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Side-by-side latency of Onyx and ONNX Runtime on the same machine, in one run.
+
+    bench/compare.py [--rounds N] [--runs N] [--threads 1,2] [--onyx build/tools/onyx]
+                     [--write bench/RESULTS.md] [MODEL_DIR ...]
+
+Installs onnxruntime-node 1.30.0 from the npm registry into bench/ort/ (git-ignored) when it
+is missing. For every model folder (default: each folder of ../shared/models) and every
+thread count it alternates `onyx bench --json` and bench/ort_bench.mjs for several rounds,
+each a separate process (warm-up runs, then timed runs), and reports the median over rounds of
+each round's median. Also reported: load + prepare time, peak resident memory of the process,
+and Onyx's achieved GFLOP/s for models with Conv/Gemm/MatMul (MACs from ONNX shape inference).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+ORT_DIR = os.path.join(HERE, "ort")
+ORT_PKG = "onnxruntime-node@1.30.0"
+
+
+def ensure_ort():
+    if os.path.isdir(os.path.join(ORT_DIR, "node_modules", "onnxruntime-node")):
+        return
+    os.makedirs(ORT_DIR, exist_ok=True)
+    subprocess.run(["npm", "install", "--prefix", ORT_DIR, "--ignore-scripts", "--no-audit", "--no-fund", ORT_PKG],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def macs(model_path):
+    """Multiply-accumulates of Conv, ConvTranspose, Gemm and MatMul, from ONNX shape inference."""
+    try:
+        import onnx
+        from onnx import shape_inference
+    except ImportError:
+        return None
+    m = shape_inference.infer_shapes(onnx.load(model_path))
+    g = m.graph
+    shapes = {}
+    for vi in list(g.input) + list(g.value_info) + list(g.output):
+        dims = [d.dim_value if d.HasField("dim_value") else 1 for d in vi.type.tensor_type.shape.dim]
+        shapes[vi.name] = dims
+    for t in g.initializer:
+        shapes[t.name] = list(t.dims)
+    total = 0
+    for n in g.node:
+        try:
+            if n.op_type == "Conv":
+                w, y = shapes[n.input[1]], shapes[n.output[0]]
+                k = 1
+                for d in w[1:]:
+                    k *= d
+                out = 1
+                for d in y:
+                    out *= d
+                total += out * k
+            elif n.op_type in ("Gemm", "MatMul"):
+                a, y = shapes[n.input[0]], shapes[n.output[0]]
+                trans_a = any(at.name == "transA" and at.i for at in n.attribute)
+                k = a[-2] if trans_a and n.op_type == "Gemm" else a[-1]
+                out = 1
+                for d in y:
+                    out *= d
+                total += out * k
+        except KeyError:
+            continue
+    return total
+
+
+def run_json(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr.strip()[:400]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="*")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--onyx", default=os.path.join(ROOT, "build", "tools", "onyx"))
+    ap.add_argument("--write", default=None, help="write the table as markdown to this file")
+    args = ap.parse_args()
+
+    ensure_ort()
+    dirs = args.models
+    if not dirs:
+        base = os.path.join(ROOT, "..", "shared", "models")
+        dirs = sorted(os.path.join(base, d) for d in os.listdir(base) if os.path.isfile(os.path.join(base, d, "model.onnx")))
+    threads = [int(t) for t in args.threads.split(",")]
+    rows = []
+    for d in dirs:
+        model = os.path.join(d, "model.onnx") if os.path.isdir(d) else d
+        name = os.path.basename(os.path.dirname(model)) if os.path.isdir(d) else os.path.basename(model)
+        flops = macs(model)
+        for t in threads:
+            ox, ort = [], []
+            for _ in range(args.rounds):  # alternate, so both see the same machine
+                ox.append(run_json([args.onyx, "bench", model, "--json", "--runs", str(args.runs),
+                                    "--warmup", str(args.warmup), "--threads", str(t)]))
+                ort.append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model, "--runs", str(args.runs),
+                                     "--warmup", str(args.warmup), "--threads", str(t)]))
+            med = lambda rs, k: statistics.median(r[k] for r in rs)
+            row = {
+                "model": name, "threads": t,
+                "onyx_ms": med(ox, "median_ms"), "ort_ms": med(ort, "median_ms"),
+                "onyx_load_ms": med(ox, "load_prepare_ms"), "ort_load_ms": med(ort, "load_prepare_ms"),
+                "onyx_rss_mb": med(ox, "peak_rss_bytes") / 2**20, "ort_rss_mb": med(ort, "peak_rss_bytes") / 2**20,
+            }
+            row["ratio"] = row["onyx_ms"] / row["ort_ms"]
+            row["gflops"] = 2 * flops / (row["onyx_ms"] * 1e-3) / 1e9 if flops else None
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+
+    lines = []
+    lines.append(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs. Date: {datetime.date.today().isoformat()}.")
+    lines.append(f"Figures are medians of {args.rounds} alternating rounds (Onyx, then ONNX Runtime 1.30 via "
+                 f"onnxruntime-node, each a fresh process: {args.warmup} warm-up runs, median of {args.runs} timed runs).")
+    lines.append("ONNX Runtime: CPU execution provider, default graph optimisations, intra-op threads as listed. "
+                 "Peak RSS is the whole process (for ONNX Runtime that includes Node.js itself).")
+    lines.append("")
+    lines.append("| model | threads | Onyx ms | ORT ms | Onyx/ORT | Onyx GFLOP/s | load+prepare Onyx / ORT ms | peak RSS Onyx / ORT MB |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        gf = f"{r['gflops']:.1f}" if r["gflops"] else "-"
+        lines.append(f"| {r['model']} | {r['threads']} | {r['onyx_ms']:.3f} | {r['ort_ms']:.3f} | {r['ratio']:.2f} | {gf} | "
+                     f"{r['onyx_load_ms']:.1f} / {r['ort_load_ms']:.1f} | {r['onyx_rss_mb']:.1f} / {r['ort_rss_mb']:.1f} |")
+    for t in threads:
+        ratios = [r["ratio"] for r in rows if r["threads"] == t]
+        if ratios:
+            lines.append("")
+            lines.append(f"Geometric mean of Onyx/ORT at {t} thread(s): {statistics.geometric_mean(ratios):.2f}; "
+                         f"largest: {max(ratios):.2f}.")
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        with open(args.write, "w") as f:
+            f.write("# Onyx vs ONNX Runtime\n\nWritten by `bench/compare.py --write bench/RESULTS.md`.\n\n" + text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+// Convolution throughput of the packed-GEMM path on the ResNet-18 layer shapes, per ISA the
+// machine has: GFLOP/s (2 * MACs / thread CPU time, median of repeated runs). Figures, not a test.
+//   build/bench/conv_bench [--isa NAME]
+#include <algorithm>
+#include <ctime>
+#include <cstdio>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "prims/packed_gemm.h"
+#include "simd/isa.h"
+#include "simd/kernels.h"
+
+namespace {
+
+struct Layer {
+  const char* name;
+  int64_t c, h, w, m, k, stride, pad;
+};
+
+// ResNet-18 at 224x224: every distinct convolution (with how often it occurs).
+constexpr Layer kLayers[] = {
+    {"conv1 7x7/2", 3, 224, 224, 64, 7, 2, 3},   {"l1 3x3 64", 64, 56, 56, 64, 3, 1, 1},
+    {"l2 3x3/2 128", 64, 56, 56, 128, 3, 2, 1},  {"l2 3x3 128", 128, 28, 28, 128, 3, 1, 1},
+    {"l2 1x1/2 128", 64, 56, 56, 128, 1, 2, 0},  {"l3 3x3/2 256", 128, 28, 28, 256, 3, 2, 1},
+    {"l3 3x3 256", 256, 14, 14, 256, 3, 1, 1},   {"l4 3x3/2 512", 256, 14, 14, 512, 3, 2, 1},
+    {"l4 3x3 512", 512, 7, 7, 512, 3, 1, 1},     {"l4 1x1/2 512", 256, 14, 14, 512, 1, 2, 0},
+};
+
+// Thread CPU time: on a shared machine, time slices given to other processes do not count.
+double now_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace onyx;
+  std::vector<simd::Isa> isas;
+  for (simd::Isa isa : {simd::Isa::kSse2, simd::Isa::kAvx2, simd::Isa::kAvx512, simd::Isa::kNeon, simd::Isa::kNeon64}) {
+    if (simd::kernels_for(isa) != nullptr) isas.push_back(isa);
+  }
+  if (argc == 3 && std::strcmp(argv[1], "--isa") == 0) {
+    simd::Isa only;
+    if (!simd::parse_isa(argv[2], &only) || simd::kernels_for(only) == nullptr) {
+      std::fprintf(stderr, "ISA %s not available\n", argv[2]);
+      return 2;
+    }
+    isas = {only};
+  }
+  std::printf("%-14s %-7s %8s %8s\n", "layer", "isa", "ms", "GFLOP/s");
+  // The micro-kernel alone on cache-resident panels: the ceiling the layers can approach.
+  for (simd::Isa isa : isas) {
+    const simd::SimdKernels::GemmTile& k = simd::kernels_for(isa)->gemm[0];
+    const int64_t kc = 256;
+    std::vector<float> a(static_cast<size_t>(kc * k.mr), 0.5f), c(static_cast<size_t>(k.mr * k.nr));
+    std::vector<float> bbuf(static_cast<size_t>(kc * k.nr + 16), 0.25f);
+    float* b = bbuf.data() + (16 - (reinterpret_cast<uintptr_t>(bbuf.data()) % 64) / 4) % 16;
+    const int reps = 20000;
+    std::vector<double> times;
+    for (int r = 0; r < 5; ++r) {
+      const double t0 = now_s();
+      for (int i = 0; i < reps; ++i)
+        k.fn(kc, a.data(), b, c.data(), k.nr, k.mr, k.nr, i > 0, false, simd::TileEpilogue{});
+      times.push_back(now_s() - t0);
+    }
+    std::sort(times.begin(), times.end());
+    const double flops = 2.0 * static_cast<double>(kc * k.mr * k.nr) * reps;
+    std::printf("%-14s %-7s %8.3f %8.1f\n", "tile only", simd::isa_name(isa), times[2] * 1e3, flops / times[2] * 1e-9);
+  }
+  for (const Layer& l : kLayers) {
+    const int64_t oh = (l.h + 2 * l.pad - l.k) / l.stride + 1, ow = (l.w + 2 * l.pad - l.k) / l.stride + 1;
+    const int64_t kk = l.c * l.k * l.k, n = oh * ow;
+    std::vector<float> x(static_cast<size_t>(l.c * l.h * l.w)), w(static_cast<size_t>(l.m * kk)),
+        y(static_cast<size_t>(l.m * n));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) * 0.25f - 0.5f;
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 5) * 0.125f - 0.25f;
+    prims::BSource src;
+    src.x = x.data();
+    src.channels = l.c;
+    src.in_h = l.h;
+    src.in_w = l.w;
+    src.kernel_h = src.kernel_w = l.k;
+    src.stride_h = src.stride_w = l.stride;
+    src.pad_h = src.pad_w = l.pad;
+    src.out_h = oh;
+    src.out_w = ow;
+    for (simd::Isa isa : isas) {
+      prims::PackedGemm g;
+      if (!g.pack(*simd::kernels_for(isa), w.data(), l.m, kk, kk, n).ok()) return 1;
+      std::vector<unsigned char> scratch(g.scratch_bytes());
+      std::vector<double> times;
+      const double flops = 2.0 * static_cast<double>(l.m * kk * n);
+      const int reps = std::max(3, static_cast<int>(2e9 / flops));
+      for (int r = 0; r < reps; ++r) {
+        const double t0 = now_s();
+        g.run(src, y.data(), n, false, simd::TileEpilogue{}, scratch.data(), 0, n);
+        times.push_back(now_s() - t0);
+      }
+      std::sort(times.begin(), times.end());
+      const double t = times[times.size() / 2];
+      std::printf("%-14s %-7s %8.3f %8.1f\n", l.name, simd::isa_name(isa), t * 1e3, flops / t * 1e-9);
+    }
+  }
+  return 0;
+}

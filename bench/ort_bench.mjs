@@ -1,0 +1,57 @@
+// ONNX Runtime side of bench/compare.py: loads MODEL with onnxruntime-node (CPU execution
+// provider, default graph optimisations), feeds random inputs of the model's declared shapes
+// (symbolic dims = 1), and prints one JSON line shaped like `onyx bench --json`.
+//   node bench/ort_bench.mjs MODEL --threads N --runs N --warmup N
+import { createRequire } from 'module';
+import { performance } from 'perf_hooks';
+import process from 'process';
+import { readFileSync } from 'fs';
+const require = createRequire(import.meta.url);
+const ort = require(process.env.ORT_NODE_DIR || new URL('./ort/node_modules/onnxruntime-node', import.meta.url).pathname);
+
+const args = process.argv.slice(2);
+const model = args[0];
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
+const threads = opt('--threads', 1), runs = opt('--runs', 20), warmup = opt('--warmup', 3);
+
+// Seeded so both runtimes' inputs have the same ranges run to run (values need not match).
+let seed = 12345;
+const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 4294967296; };
+const makers = {
+  float32: n => Float32Array.from({ length: n }, () => rnd() * 2 - 1),
+  float64: n => Float64Array.from({ length: n }, () => rnd() * 2 - 1),
+  int64: n => BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rnd() * 256))),
+  int32: n => Int32Array.from({ length: n }, () => Math.floor(rnd() * 256)),
+  uint8: n => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256)),
+  int8: n => Int8Array.from({ length: n }, () => Math.floor(rnd() * 256) - 128),
+  bool: n => Uint8Array.from({ length: n }, () => (rnd() < 0.5 ? 1 : 0)),
+};
+
+const t0 = performance.now();
+const session = await ort.InferenceSession.create(model, {
+  executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1,
+  executionMode: 'sequential', graphOptimizationLevel: 'all',
+});
+const feeds = {};
+for (const meta of session.inputMetadata) {
+  const dims = meta.shape.map(d => (typeof d === 'number' && d >= 0 ? d : 1));
+  const n = dims.reduce((a, b) => a * b, 1);
+  const make = makers[meta.type];
+  if (!make) throw new Error(`input ${meta.name}: dtype ${meta.type} not handled`);
+  feeds[meta.name] = new ort.Tensor(meta.type, make(n), dims);
+}
+const load = performance.now() - t0;
+for (let i = 0; i < warmup; ++i) await session.run(feeds);
+const times = [];
+for (let i = 0; i < runs; ++i) {
+  const a = performance.now();
+  await session.run(feeds);
+  times.push(performance.now() - a);
+}
+times.sort((a, b) => a - b);
+const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+// VmHWM: the peak of this process image (maxRSS would include the parent's pages over fork+exec).
+const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+const peak = hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
+console.log(JSON.stringify({ model, median_ms: median, min_ms: times[0], load_prepare_ms: load,
+  peak_rss_bytes: peak, runs, threads }));

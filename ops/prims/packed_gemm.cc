@@ -1,0 +1,163 @@
+#include "prims/packed_gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace onyx::prims {
+namespace {
+
+
+constexpr size_t kAlign = 64;
+// K is walked in slices so that the B panel (slice x NR floats) stays in L1 while A panels
+// stream past it.
+// (Measured on Zen 4 over the ResNet-18 layers: 16 KiB, 32 KiB and 64 KiB within noise.)
+constexpr int64_t kPanelBytes = 32 * 1024;
+
+// One stretch of a panel's columns that lies in a single output row.
+struct Run {
+  int col, len;
+  int64_t oy, ox;
+};
+
+// Writes B[k0 .. k0+kc) x [j0 .. j0+nr) as a k-major panel of `nr_full` columns, zero-padded.
+// The column runs are worked out once per panel and the (channel, ky, kx) of each k row is
+// stepped, not divided out.
+void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, int nr_full, float* panel) {
+  constexpr int kMaxRuns = 64;
+  Run runs[kMaxRuns];
+  int num_runs = 0;
+  for (int col = 0; col < nr && num_runs < kMaxRuns;) {
+    const int64_t j = j0 + col;
+    const int64_t oy = j / s.out_w, ox = j % s.out_w;
+    const int len = static_cast<int>(std::min<int64_t>(nr - col, s.out_w - ox));
+    runs[num_runs++] = Run{col, len, oy, ox};
+    col += len;
+  }
+  const int64_t cstride = s.channel_stride != 0 ? s.channel_stride : s.in_h * s.in_w;
+  const int64_t kernel_area = s.kernel_h * s.kernel_w;
+  int64_t c = k0 / kernel_area, ki = (k0 % kernel_area) / s.kernel_w, kj = k0 % s.kernel_w;
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    const float* plane = s.x + c * cstride;
+    float* dst = panel + kk * nr_full;
+    for (int r = 0; r < num_runs; ++r) {
+      const Run& run = runs[r];
+      float* d = dst + run.col;
+      const int64_t iy = run.oy * s.stride_h - s.pad_h + ki * s.dilation_h;
+      if (iy < 0 || iy >= s.in_h) {
+        std::memset(d, 0, sizeof(float) * static_cast<size_t>(run.len));
+        continue;
+      }
+      const float* row = plane + iy * s.in_w;
+      const int64_t ix0 = run.ox * s.stride_w - s.pad_w + kj * s.dilation_w;
+      if (s.stride_w == 1) {
+        // Contiguous: zeros before the row starts, a copy, zeros past its end.
+        const int64_t lo = std::clamp<int64_t>(-ix0, 0, run.len);
+        const int64_t hi = std::clamp<int64_t>(s.in_w - ix0, lo, run.len);
+        for (int64_t t = 0; t < lo; ++t) d[t] = 0.0f;
+        std::memcpy(d + lo, row + ix0 + lo, sizeof(float) * static_cast<size_t>(hi - lo));
+        for (int64_t t = hi; t < run.len; ++t) d[t] = 0.0f;
+      } else {
+        for (int t = 0; t < run.len; ++t) {
+          const int64_t ix = ix0 + t * s.stride_w;
+          d[t] = ix >= 0 && ix < s.in_w ? row[ix] : 0.0f;
+        }
+      }
+    }
+    for (int t = nr; t < nr_full; ++t) dst[t] = 0.0f;
+    if (++kj == s.kernel_w) {
+      kj = 0;
+      if (++ki == s.kernel_h) {
+        ki = 0;
+        ++c;
+      }
+    }
+  }
+}
+
+// Fraction of a tile grid's work that is real: m x n over the padded rows x columns.
+double tile_efficiency(const simd::SimdKernels::GemmTile& t, int64_t m, int64_t n) {
+  const double rows = static_cast<double>((m + t.mr - 1) / t.mr * t.mr);
+  const double cols = static_cast<double>((n + t.nr - 1) / t.nr * t.nr);
+  return static_cast<double>(m) * static_cast<double>(n) / (rows * cols);
+}
+
+}  // namespace
+
+Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_t m, int64_t k, int64_t lda,
+                        int64_t n_hint) {
+  // The first listed tile is the ISA's best in steady state; another wins only by wasting
+  // clearly less of the product on padding.
+  tile_ = kernels.gemm[0];
+  double best = tile_efficiency(tile_, m, std::max<int64_t>(n_hint, 1)) * 1.03;
+  for (int i = 1; i < kernels.gemm_tiles; ++i) {
+    const double e = tile_efficiency(kernels.gemm[i], m, std::max<int64_t>(n_hint, 1));
+    if (e > best) {
+      best = e;
+      tile_ = kernels.gemm[i];
+    }
+  }
+  const int64_t mr = tile_.mr;
+  const int64_t panels = (m + mr - 1) / mr;
+  Result<Tensor> t = Tensor::make(DType::kFloat32, {panels, k, mr});
+  if (!t.ok()) return t.status();
+  panels_ = std::move(*t);
+  float* dst = panels_.data_as<float>();
+  for (int64_t p = 0; p < panels; ++p) {
+    for (int64_t kk = 0; kk < k; ++kk) {
+      for (int64_t r = 0; r < mr; ++r) {
+        const int64_t row = p * mr + r;
+        *dst++ = row < m ? a[row * lda + kk] : 0.0f;
+      }
+    }
+  }
+  m_ = m;
+  k_ = k;
+  kc_ = std::min<int64_t>(k, std::max<int64_t>(64, kPanelBytes / (tile_.nr * 4) / 8 * 8));
+  return Status();
+}
+
+size_t PackedGemm::scratch_bytes() const {
+  if (tile_.fn == nullptr) return 0;
+  return static_cast<size_t>(kc_) * static_cast<size_t>(tile_.nr) * sizeof(float) + kAlign;
+}
+
+void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, const simd::TileEpilogue& ep,
+                     void* scratch, int64_t col_begin, int64_t col_end) const {
+  const int mr = tile_.mr, nr = tile_.nr;
+  auto* base = static_cast<unsigned char*>(scratch);
+  base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
+  float* panel = reinterpret_cast<float*>(base);
+  const float* a = panels_.data_as<float>();
+  if (k_ == 0) {
+    // An empty sum: C = 0 (or C unchanged), then the epilogue.
+    for (int64_t i = 0; i < m_; ++i) {
+      for (int64_t j = col_begin; j < col_end; ++j) {
+        float x = accumulate ? c[i * ldc + j] : 0.0f;
+        if (ep.bias != nullptr) x += ep.bias[i];
+        if (ep.clamp) {
+          x = x > ep.lo ? x : ep.lo;
+          x = x < ep.hi ? x : ep.hi;
+        }
+        c[i * ldc + j] = x;
+      }
+    }
+    return;
+  }
+  for (int64_t k0 = 0; k0 < k_; k0 += kc_) {
+    const int64_t kc = std::min(kc_, k_ - k0);
+    const bool first = k0 == 0, last = k0 + kc >= k_;
+    for (int64_t j0 = col_begin; j0 < col_end; j0 += nr) {
+      const int n = static_cast<int>(std::min<int64_t>(nr, col_end - j0));
+      pack_b_panel(b, k0, kc, j0, n, nr, panel);
+      for (int64_t i0 = 0; i0 < m_; i0 += mr) {
+        simd::TileEpilogue tile_ep = ep;
+        if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;
+        tile_.fn(kc, a + i0 * k_ + k0 * mr, panel, c + i0 * ldc + j0, ldc,
+                            static_cast<int>(std::min<int64_t>(mr, m_ - i0)), n, accumulate || !first, last,
+                            tile_ep);
+      }
+    }
+  }
+}
+
+}  // namespace onyx::prims

@@ -1,0 +1,66 @@
+// GEMM with a pre-packed left operand, the engine of float32 convolution:
+//   C[m x n] = A[m x k] * B[k x n]  (+ bias per row, clamped when asked)
+// A (the weights) is packed once at prepare into panels of the active ISA's micro-kernel
+// (simd::SimdKernels::gemm_tile); B is never materialised: panels of it (kc x NR) are built on
+// the fly from the source — a row-major matrix or the im2col view of an image — into a small
+// scratch buffer that stays in L1 while every A panel streams past it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "onyx/status.h"
+#include "onyx/tensor.h"
+#include "simd/kernels.h"
+
+namespace onyx::prims {
+
+// Where B comes from. The im2col view of a 2-D image covers a row-major matrix too
+// (kernel 1x1, stride 1, no padding: B row c is image channel c).
+struct BSource {
+  const float* x = nullptr;  // [channels, in_h, in_w]
+  int64_t channels = 0, in_h = 1, in_w = 0;
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+  int64_t out_h = 1, out_w = 0;
+  int64_t channel_stride = 0;  // floats between channels; 0 means in_h * in_w
+  int64_t rows() const { return channels * kernel_h * kernel_w; }  // k
+  int64_t cols() const { return out_h * out_w; }                    // n
+  // A row-major k x n matrix with leading dimension ld (>= n).
+  static BSource matrix(const float* b, int64_t k, int64_t n, int64_t ld) {
+    BSource s;
+    s.x = b;
+    s.channels = k;
+    s.in_w = s.out_w = n;
+    s.channel_stride = ld;
+    return s;
+  }
+};
+
+class PackedGemm {
+ public:
+  // Packs A (m x k, row-major with leading dimension lda) for `kernels`, choosing the tile
+  // shape that wastes least on an m x n_hint product (n_hint: the usual column count).
+  Status pack(const simd::SimdKernels& kernels, const float* a, int64_t m, int64_t k, int64_t lda, int64_t n_hint);
+  bool packed() const { return tile_.fn != nullptr; }
+  int64_t m() const { return m_; }
+  int64_t k() const { return k_; }
+
+  // Columns per micro-tile (split work between threads in multiples of it).
+  int tile_cols() const { return tile_.fn != nullptr ? tile_.nr : 1; }
+  // Scratch bytes one run() needs (each concurrent run needs its own).
+  size_t scratch_bytes() const;
+  // C (m x n, leading dimension ldc) = A * B [+ C when accumulate] then the epilogue on the whole
+  // product (bias[row], clamp). Columns [col_begin, col_end) only, for splitting work.
+  void run(const BSource& b, float* c, int64_t ldc, bool accumulate, const simd::TileEpilogue& ep,
+           void* scratch, int64_t col_begin, int64_t col_end) const;
+
+ private:
+  simd::SimdKernels::GemmTile tile_;
+  int64_t m_ = 0, k_ = 0, kc_ = 0;
+  Tensor panels_;  // [ceil(m / MR)][k][MR], zero rows past m
+};
+
+}  // namespace onyx::prims

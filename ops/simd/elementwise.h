@@ -1,0 +1,167 @@
+// Element-wise and reduction kernels over contiguous float arrays, written once over an xsimd
+// architecture and instantiated per ISA. Tails shorter than a vector run the same operation
+// on scalars, so results do not depend on where a vector boundary falls.
+#pragma once
+
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+#include "simd/kernels.h"
+
+namespace onyx::simd {
+// Internal linkage: each ISA's translation unit keeps its own copies (no ODR mixing of code
+// compiled for different instruction sets).
+namespace {
+
+// Max/Min follow the x86 vector instructions: when either operand is NaN the result is b.
+// The scalar forms below do the same, so a tail element gives what a lane would.
+template <class V>
+inline V apply_binary(BinaryOp op, V a, V b) {
+  switch (op) {
+    case BinaryOp::kAdd: return a + b;
+    case BinaryOp::kSub: return a - b;
+    case BinaryOp::kMul: return a * b;
+    case BinaryOp::kDiv: return a / b;
+    case BinaryOp::kMax: return xsimd::max(a, b);
+    case BinaryOp::kMin: return xsimd::min(a, b);
+    default: return a;
+  }
+}
+inline float apply_binary_scalar(BinaryOp op, float a, float b) {
+  switch (op) {
+    case BinaryOp::kAdd: return a + b;
+    case BinaryOp::kSub: return a - b;
+    case BinaryOp::kMul: return a * b;
+    case BinaryOp::kDiv: return a / b;
+    case BinaryOp::kMax: return a > b ? a : b;
+    case BinaryOp::kMin: return a < b ? a : b;
+    default: return a;
+  }
+}
+
+template <class Arch, BinaryOp Op, Operands Kind>
+void binary_loop(const float* a, const float* b, float* out, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  size_t i = 0;
+  const V sa(Kind == Operands::kScalarVec ? a[0] : 0.0f), sb(Kind == Operands::kVecScalar ? b[0] : 0.0f);
+  for (; i + L <= n; i += L) {
+    const V x = Kind == Operands::kScalarVec ? sa : V::load_unaligned(a + i);
+    const V y = Kind == Operands::kVecScalar ? sb : V::load_unaligned(b + i);
+    apply_binary(Op, x, y).store_unaligned(out + i);
+  }
+  for (; i < n; ++i) {
+    const float x = Kind == Operands::kScalarVec ? a[0] : a[i];
+    const float y = Kind == Operands::kVecScalar ? b[0] : b[i];
+    out[i] = apply_binary_scalar(Op, x, y);
+  }
+}
+
+template <class Arch, BinaryOp Op>
+void binary_kind(Operands kind, const float* a, const float* b, float* out, size_t n) {
+  switch (kind) {
+    case Operands::kVecVec: return binary_loop<Arch, Op, Operands::kVecVec>(a, b, out, n);
+    case Operands::kScalarVec: return binary_loop<Arch, Op, Operands::kScalarVec>(a, b, out, n);
+    case Operands::kVecScalar: return binary_loop<Arch, Op, Operands::kVecScalar>(a, b, out, n);
+  }
+}
+
+template <class Arch>
+void binary(BinaryOp op, Operands kind, const float* a, const float* b, float* out, size_t n) {
+  switch (op) {
+    case BinaryOp::kAdd: return binary_kind<Arch, BinaryOp::kAdd>(kind, a, b, out, n);
+    case BinaryOp::kSub: return binary_kind<Arch, BinaryOp::kSub>(kind, a, b, out, n);
+    case BinaryOp::kMul: return binary_kind<Arch, BinaryOp::kMul>(kind, a, b, out, n);
+    case BinaryOp::kDiv: return binary_kind<Arch, BinaryOp::kDiv>(kind, a, b, out, n);
+    case BinaryOp::kMax: return binary_kind<Arch, BinaryOp::kMax>(kind, a, b, out, n);
+    case BinaryOp::kMin: return binary_kind<Arch, BinaryOp::kMin>(kind, a, b, out, n);
+    default: return;
+  }
+}
+
+template <class Arch>
+void clamp(const float* x, float* out, size_t n, float lo, float hi) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  const V vlo(lo), vhi(hi);
+  size_t i = 0;
+  for (; i + L <= n; i += L) xsimd::min(xsimd::max(V::load_unaligned(x + i), vlo), vhi).store_unaligned(out + i);
+  for (; i < n; ++i) {
+    float v = x[i] > lo ? x[i] : lo;  // NaN becomes lo, as the vector max does
+    out[i] = v < hi ? v : hi;
+  }
+}
+
+template <class Arch>
+void scale_shift(const float* x, float* out, size_t n, float scale, float shift) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  const V s(scale), t(shift);
+  size_t i = 0;
+  // Multiply, then add: two roundings on every ISA, FMA or not, as the scalar reference does
+  // (ops/meson.build compiles the ISA files with -ffp-contract=off).
+  for (; i + L <= n; i += L) (V::load_unaligned(x + i) * s + t).store_unaligned(out + i);
+  for (; i < n; ++i) out[i] = x[i] * scale + shift;
+}
+
+template <class Arch>
+void depthwise3x3_row(const float* r0, const float* r1, const float* r2, const float* w, float bias, float* out,
+                      size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  const V b(bias), w0(w[0]), w1(w[1]), w2(w[2]), w3(w[3]), w4(w[4]), w5(w[5]), w6(w[6]), w7(w[7]), w8(w[8]);
+  size_t i = 0;
+  for (; i + L <= n; i += L) {
+    V acc = b + w0 * V::load_unaligned(r0 + i);
+    acc = acc + w1 * V::load_unaligned(r0 + i + 1);
+    acc = acc + w2 * V::load_unaligned(r0 + i + 2);
+    acc = acc + w3 * V::load_unaligned(r1 + i);
+    acc = acc + w4 * V::load_unaligned(r1 + i + 1);
+    acc = acc + w5 * V::load_unaligned(r1 + i + 2);
+    acc = acc + w6 * V::load_unaligned(r2 + i);
+    acc = acc + w7 * V::load_unaligned(r2 + i + 1);
+    acc = acc + w8 * V::load_unaligned(r2 + i + 2);
+    acc.store_unaligned(out + i);
+  }
+  for (; i < n; ++i) {
+    out[i] = bias + w[0] * r0[i] + w[1] * r0[i + 1] + w[2] * r0[i + 2] + w[3] * r1[i] + w[4] * r1[i + 1] +
+             w[5] * r1[i + 2] + w[6] * r2[i] + w[7] * r2[i + 1] + w[8] * r2[i + 2];
+  }
+}
+
+template <class Arch>
+float sum(const float* x, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  V acc0(0.0f), acc1(0.0f);
+  size_t i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    acc0 += V::load_unaligned(x + i);
+    acc1 += V::load_unaligned(x + i + L);
+  }
+  for (; i + L <= n; i += L) acc0 += V::load_unaligned(x + i);
+  float s = xsimd::hadd(acc0 + acc1);
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+template <class Arch>
+float max(const float* x, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  float m = -__builtin_huge_valf();
+  size_t i = 0;
+  if (n >= L) {
+    V acc = V::load_unaligned(x);
+    for (i = L; i + L <= n; i += L) acc = xsimd::max(acc, V::load_unaligned(x + i));
+    alignas(64) float lanes[L];
+    acc.store_aligned(lanes);
+    for (size_t j = 0; j < L; ++j) m = lanes[j] > m ? lanes[j] : m;
+  }
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
+
+}  // namespace
+}  // namespace onyx::simd

@@ -1,0 +1,70 @@
+// The table of SIMD kernels compiled for one ISA. Kernels that need speed call through
+// simd::kernels() (the active ISA's table, or null when the active ISA is kScalar, in which
+// case they use their portable C++ path). Every entry has a scalar reference elsewhere that
+// tests compare it with, on every ISA the machine has.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "simd/isa.h"
+
+namespace onyx::simd {
+
+// What a GEMM tile does to its result after the last slice of K: C = C + bias[row], then
+// clamped to [lo, hi] when `clamp` (Relu, Clip; max/min take the bound when C is NaN).
+struct TileEpilogue {
+  const float* bias = nullptr;  // per row of C (indexed from the tile's first row), or null
+  bool clamp = false;
+  float lo = -__builtin_huge_valf();
+  float hi = __builtin_huge_valf();
+};
+
+// Element-wise binary float ops with a contiguous layout: both arrays of n, or one a scalar.
+enum class BinaryOp : uint8_t { kAdd, kSub, kMul, kDiv, kMax, kMin, kCount };
+enum class Operands : uint8_t { kVecVec, kScalarVec, kVecScalar };
+
+struct SimdKernels {
+  Isa isa = Isa::kScalar;
+  // GEMM micro-kernels, several tile shapes (the caller picks the one that wastes least on
+  // its m x n): C[m x n] (+)= A_panel * B_panel over kc, where A_panel is kc x mr (k-major,
+  // mr floats per k) and B_panel is kc x nr (k-major, 64-byte aligned), both zero-padded past
+  // m and n. accumulate: add to C instead of overwriting; last: apply the epilogue.
+  struct GemmTile {
+    int mr = 0;
+    int nr = 0;
+    void (*fn)(int64_t kc, const float* a_panel, const float* b_panel, float* c, int64_t ldc, int m, int n,
+               bool accumulate, bool last, const TileEpilogue& ep) = nullptr;
+  };
+  static constexpr int kMaxGemmTiles = 3;
+  GemmTile gemm[kMaxGemmTiles];
+  int gemm_tiles = 0;
+
+  // out[i] = op(a[i], b[i]) (a or b read as one scalar per `operands`).
+  void (*binary)(BinaryOp op, Operands operands, const float* a, const float* b, float* out, size_t n) = nullptr;
+  // out[i] = clamp(x[i], lo, hi) — Relu and Clip.
+  void (*clamp)(const float* x, float* out, size_t n, float lo, float hi) = nullptr;
+  // out[i] = x[i] * scale + shift (rounded after the multiply and after the add).
+  void (*scale_shift)(const float* x, float* out, size_t n, float scale, float shift) = nullptr;
+  // One output row of a 3x3 stride-1 depthwise convolution, interior columns only:
+  // out[i] = bias + sum over kh, kw of w[kh * 3 + kw] * r_kh[i + kw], added in that order.
+  void (*depthwise3x3_row)(const float* r0, const float* r1, const float* r2, const float* w, float bias,
+                           float* out, size_t n) = nullptr;
+  // Horizontal reductions over n contiguous floats.
+  float (*sum)(const float* x, size_t n) = nullptr;
+  float (*max)(const float* x, size_t n) = nullptr;
+};
+
+// The active ISA's table, or null for kScalar (and before any ISA is compiled in).
+const SimdKernels* kernels();
+// The table of a given ISA, or null when this build or this CPU lacks it (for tests).
+const SimdKernels* kernels_for(Isa isa);
+
+// Per-ISA tables, each defined in ops/simd/isa_<name>.cc of the builds that compile it.
+const SimdKernels* kernels_sse2();
+const SimdKernels* kernels_avx2();
+const SimdKernels* kernels_avx512();
+const SimdKernels* kernels_neon();
+const SimdKernels* kernels_neon64();
+
+}  // namespace onyx::simd

@@ -1,0 +1,46 @@
+// Builds the SimdKernels table of one ISA from the kernel templates. Included only by the
+// per-ISA translation units (ops/simd/isa_<name>.cc), each compiled with its ISA's flags.
+#pragma once
+
+#include "simd/elementwise.h"
+#include "simd/gemm_tile.h"
+#include "simd/kernels.h"
+
+namespace onyx::simd {
+// Internal linkage: each ISA's translation unit keeps its own copies (no ODR mixing of code
+// compiled for different instruction sets).
+namespace {
+
+template <class Arch, int MR, int NV>
+SimdKernels::GemmTile tile_entry() {
+  return {MR, NV * static_cast<int>(xsimd::batch<float, Arch>::size), &gemm_tile<Arch, MR, NV>};
+}
+
+// Tiles are given as (rows, vectors) pairs: Tiles<6, 2, 4, 3> is a 6 x 2-vector and a
+// 4 x 3-vector tile; each keeps rows * vectors accumulators in registers.
+template <int... RV>
+struct Tiles {};
+
+template <class Arch, int R, int V, int... Rest>
+void add_tiles(SimdKernels& k) {
+  k.gemm[k.gemm_tiles++] = tile_entry<Arch, R, V>();
+  if constexpr (sizeof...(Rest) > 0) add_tiles<Arch, Rest...>(k);
+}
+
+template <class Arch, int... RV>
+SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
+  static_assert(sizeof...(RV) % 2 == 0 && sizeof...(RV) / 2 <= SimdKernels::kMaxGemmTiles);
+  SimdKernels k;
+  k.isa = isa;
+  add_tiles<Arch, RV...>(k);
+  k.binary = &binary<Arch>;
+  k.clamp = &clamp<Arch>;
+  k.scale_shift = &scale_shift<Arch>;
+  k.depthwise3x3_row = &depthwise3x3_row<Arch>;
+  k.sum = &sum<Arch>;
+  k.max = &max<Arch>;
+  return k;
+}
+
+}  // namespace
+}  // namespace onyx::simd

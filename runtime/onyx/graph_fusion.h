@@ -1,0 +1,15 @@
+// Graph rewrites for speed, applied by Session::create when SessionOptions::optimize is set.
+// They change rounding only (a fused sum adds in another order), never results otherwise.
+#pragma once
+
+#include "onyx/graph.h"
+#include "onyx/status.h"
+
+namespace onyx {
+
+// Conv -> [Add(other)] -> [Relu | Clip with constant bounds] chains become one
+// ai.onyx.FusedConv node (see ops/nn/conv.cc) when each intermediate value has no other reader
+// and is not a graph output. Returns the number of nodes removed.
+int fuse_conv_chains(Model* model);
+
+}  // namespace onyx

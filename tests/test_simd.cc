@@ -1,0 +1,426 @@
+// Every SIMD kernel against its scalar reference, on every ISA this machine has, at awkward
+// sizes (0, 1, lanes - 1, lanes + 1, large odd, unaligned starts); the packed-GEMM convolution
+// against prims::conv_ref; the thread pool; and the Conv + Add + Relu/Clip fusion through a
+// session against the unfused graph.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "onyx/graph_fusion.h"
+#include "onyx/session.h"
+#include "prims/conv.h"
+#include "prims/fast_paths.h"
+#include "prims/gemm.h"
+#include "prims/packed_gemm.h"
+#include "simd/isa.h"
+#include "simd/kernels.h"
+#include "thread_pool.h"
+
+using namespace onyx;
+
+namespace {
+
+std::vector<simd::Isa> machine_isas() {
+  std::vector<simd::Isa> out;
+  for (simd::Isa isa : {simd::Isa::kSse2, simd::Isa::kAvx2, simd::Isa::kAvx512, simd::Isa::kNeon, simd::Isa::kNeon64}) {
+    if (simd::kernels_for(isa) != nullptr) out.push_back(isa);
+  }
+  return out;
+}
+
+std::vector<float> random_floats(size_t n, unsigned seed, float lo = -2.0f, float hi = 2.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(gen);
+  return v;
+}
+
+// Sizes around every vector width (4, 8, 16 lanes) plus a large odd one.
+const std::vector<size_t> kSizes = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 1001};
+
+float ref_binary(simd::BinaryOp op, float a, float b) {
+  switch (op) {
+    case simd::BinaryOp::kAdd: return a + b;
+    case simd::BinaryOp::kSub: return a - b;
+    case simd::BinaryOp::kMul: return a * b;
+    case simd::BinaryOp::kDiv: return a / b;
+    case simd::BinaryOp::kMax: return a > b ? a : b;
+    case simd::BinaryOp::kMin: return a < b ? a : b;
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("simd: the ISA cap selects each available table and scalar") {
+  const simd::Isa best = simd::active_isa();
+  for (simd::Isa isa : machine_isas()) {
+    simd::set_max_isa(isa);
+    CHECK(simd::active_isa() == isa);
+    REQUIRE(simd::kernels() != nullptr);
+    CHECK(simd::kernels()->isa == isa);
+  }
+  simd::set_max_isa(simd::Isa::kScalar);
+  CHECK(simd::active_isa() == simd::Isa::kScalar);
+  CHECK(simd::kernels() == nullptr);
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+  CHECK(simd::active_isa() == best);
+  simd::Isa parsed;
+  CHECK(simd::parse_isa("avx2", &parsed));
+  CHECK(parsed == simd::Isa::kAvx2);
+  CHECK_FALSE(simd::parse_isa("avx9000", &parsed));
+}
+
+TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward sizes") {
+  for (simd::Isa isa : machine_isas()) {
+    const simd::SimdKernels& k = *simd::kernels_for(isa);
+    CAPTURE(simd::isa_name(isa));
+    for (size_t n : kSizes) {
+      CAPTURE(n);
+      // One float of offset makes every start unaligned.
+      std::vector<float> a = random_floats(n + 1, 1), b = random_floats(n + 1, 2), out(n + 1), ref(n + 1);
+      for (float& x : b) x = x == 0.0f ? 0.5f : x;
+      const float* pa = a.data() + 1;
+      const float* pb = b.data() + 1;
+      for (int o = 0; o < static_cast<int>(simd::BinaryOp::kCount); ++o) {
+        const auto op = static_cast<simd::BinaryOp>(o);
+        CAPTURE(o);
+        for (simd::Operands kind : {simd::Operands::kVecVec, simd::Operands::kScalarVec, simd::Operands::kVecScalar}) {
+          k.binary(op, kind, pa, pb, out.data() + 1, n);
+          bool same = true;
+          for (size_t i = 0; i < n; ++i) {
+            const float x = kind == simd::Operands::kScalarVec ? pa[0] : pa[i];
+            const float y = kind == simd::Operands::kVecScalar ? pb[0] : pb[i];
+            same &= out[i + 1] == ref_binary(op, x, y);
+          }
+          CHECK(same);
+        }
+      }
+      k.clamp(pa, out.data() + 1, n, -0.5f, 0.75f);
+      bool same = true;
+      for (size_t i = 0; i < n; ++i) same &= out[i + 1] == std::min(std::max(pa[i], -0.5f), 0.75f);
+      CHECK(same);
+      k.scale_shift(pa, out.data() + 1, n, 1.5f, -0.25f);
+      same = true;
+      for (size_t i = 0; i < n; ++i) {
+        const float prod = pa[i] * 1.5f;
+        same &= out[i + 1] == prod + -0.25f;
+      }
+      CHECK(same);
+      // Depthwise 3x3 row: three input rows of n + 2, summed in the documented order.
+      std::vector<float> rows = random_floats(3 * (n + 2) + 1, 13), w9 = random_floats(9, 14);
+      const float* r0 = rows.data() + 1;
+      const float* r1 = r0 + n + 2;
+      const float* r2 = r1 + n + 2;
+      k.depthwise3x3_row(r0, r1, r2, w9.data(), 0.125f, out.data() + 1, n);
+      same = true;
+      for (size_t i = 0; i < n; ++i) {
+        float want = 0.125f;
+        const float* r[3] = {r0, r1, r2};
+        for (int kh = 0; kh < 3; ++kh) {
+          for (int kw = 0; kw < 3; ++kw) {
+            const float prod = w9[static_cast<size_t>(kh * 3 + kw)] * r[kh][i + static_cast<size_t>(kw)];
+            want = want + prod;
+          }
+        }
+        same &= out[i + 1] == want;
+      }
+      CHECK(same);
+      double sum = 0.0;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (size_t i = 0; i < n; ++i) {
+        sum += pa[i];
+        mx = std::max(mx, pa[i]);
+      }
+      CHECK(k.sum(pa, n) == doctest::Approx(sum).epsilon(1e-5).scale(1.0));
+      CHECK(k.max(pa, n) == mx);
+    }
+  }
+}
+
+TEST_CASE("simd: every GEMM tile equals gemm_ref, with accumulation and the epilogue") {
+  for (simd::Isa isa : machine_isas()) {
+    const simd::SimdKernels& k = *simd::kernels_for(isa);
+    for (int t = 0; t < k.gemm_tiles; ++t) {
+      const simd::SimdKernels::GemmTile tile = k.gemm[t];
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(tile.mr);
+      CAPTURE(tile.nr);
+      for (int64_t kc : {1, 2, 7, 64}) {
+        for (int m : {1, tile.mr - 1, tile.mr}) {
+          for (int n : {1, tile.nr - 1, tile.nr}) {
+            if (m < 1 || n < 1) continue;
+            // Panels as the packer writes them: zero past m rows and n columns.
+            std::vector<float> a(static_cast<size_t>(kc * tile.mr)), bbuf(static_cast<size_t>(kc * tile.nr + 16));
+            float* b = bbuf.data() + (16 - (reinterpret_cast<uintptr_t>(bbuf.data()) % 64) / 4) % 16;
+            std::vector<float> av = random_floats(static_cast<size_t>(m * kc), 3), bv = random_floats(static_cast<size_t>(kc * n), 4);
+            for (int64_t p = 0; p < kc; ++p) {
+              for (int r = 0; r < tile.mr; ++r) a[static_cast<size_t>(p * tile.mr + r)] = r < m ? av[static_cast<size_t>(r * kc + p)] : 0.0f;
+              for (int j = 0; j < tile.nr; ++j) b[p * tile.nr + j] = j < n ? bv[static_cast<size_t>(p * n + j)] : 0.0f;
+            }
+            const int64_t ldc = n + 3;
+            std::vector<float> c0 = random_floats(static_cast<size_t>(m * ldc), 5), c = c0, ref = c0;
+            std::vector<float> bias = random_floats(static_cast<size_t>(m), 6);
+            simd::TileEpilogue ep;
+            ep.bias = bias.data();
+            ep.clamp = true;
+            ep.lo = -1.0f;
+            ep.hi = 1.5f;
+            tile.fn(kc, a.data(), b, c.data(), ldc, m, n, true, true, ep);
+            prims::gemm_ref<float>(false, false, m, n, kc, 1.0f, av.data(), kc, bv.data(), n, 1.0f, ref.data(), ldc);
+            bool close = true;
+            for (int r = 0; r < m; ++r) {
+              for (int64_t j = 0; j < ldc; ++j) {
+                const size_t i = static_cast<size_t>(r * ldc + j);
+                if (j >= n) {
+                  close &= c[i] == c0[i];  // nothing outside the tile is touched
+                  continue;
+                }
+                const float want = std::min(std::max(ref[i] + bias[static_cast<size_t>(r)], -1.0f), 1.5f);
+                close &= std::fabs(c[i] - want) <= 1e-5f * (1.0f + std::fabs(want));
+              }
+            }
+            CHECK(close);
+          }
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+prims::ConvShape conv_shape(int64_t c, int64_t h, int64_t w, int64_t m, int64_t k, int64_t stride, int64_t pad,
+                            int64_t dilation = 1) {
+  prims::ConvShape s;
+  s.batch = 1;
+  s.in_channels = c;
+  s.out_channels = m;
+  s.in = {h, w};
+  s.kernel = {k, k};
+  s.strides = {stride, stride};
+  s.dilations = {dilation, dilation};
+  s.pads = {pad, pad};
+  s.out = {(h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split") {
+  const prims::ConvShape shapes[] = {
+      conv_shape(3, 9, 11, 5, 3, 1, 1),    conv_shape(4, 8, 8, 13, 1, 1, 0),  conv_shape(7, 13, 9, 16, 3, 2, 1),
+      conv_shape(2, 10, 10, 3, 5, 1, 2),   conv_shape(5, 6, 7, 9, 3, 1, 0, 2), conv_shape(1, 1, 1, 1, 1, 1, 0),
+      conv_shape(16, 17, 15, 24, 3, 1, 1), conv_shape(300, 5, 5, 20, 3, 1, 1),  // K > one slice
+  };
+  for (const prims::ConvShape& s : shapes) {
+    const int64_t kk = s.in_channels * s.kernel_size(), n = s.out_size();
+    std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 7);
+    std::vector<float> w = random_floats(static_cast<size_t>(s.out_channels * kk), 8);
+    std::vector<float> bias = random_floats(static_cast<size_t>(s.out_channels), 9);
+    // The reference in double; a float sum of K products may be off by about K * eps * |terms|.
+    std::vector<double> xd(x.begin(), x.end()), wd(w.begin(), w.end()), bd(bias.begin(), bias.end());
+    std::vector<double> ref(static_cast<size_t>(s.out_channels * n));
+    prims::conv_ref<double>(s, xd.data(), wd.data(), bd.data(), ref.data());
+    const double tolerance = 4.0 * static_cast<double>(kk) * 6e-8 * 4.0;
+    prims::BSource src;
+    src.x = x.data();
+    src.channels = s.in_channels;
+    src.in_h = s.in[0];
+    src.in_w = s.in[1];
+    src.kernel_h = s.kernel[0];
+    src.kernel_w = s.kernel[1];
+    src.stride_h = s.strides[0];
+    src.stride_w = s.strides[1];
+    src.dilation_h = s.dilations[0];
+    src.dilation_w = s.dilations[1];
+    src.pad_h = s.pads[0];
+    src.pad_w = s.pads[1];
+    src.out_h = s.out[0];
+    src.out_w = s.out[1];
+    for (simd::Isa isa : machine_isas()) {
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(s.in_channels);
+      CAPTURE(s.out_channels);
+      prims::PackedGemm g;
+      REQUIRE(g.pack(*simd::kernels_for(isa), w.data(), s.out_channels, kk, kk, n).ok());
+      std::vector<unsigned char> scratch(g.scratch_bytes());
+      std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
+      simd::TileEpilogue ep;
+      ep.bias = bias.data();
+      // Columns in two uneven parts, as two threads would split them.
+      const int64_t split = std::min<int64_t>(n, g.tile_cols());
+      g.run(src, y.data(), n, false, ep, scratch.data(), 0, split);
+      g.run(src, y.data(), n, false, ep, scratch.data(), split, n);
+      double worst = 0.0;
+      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - ref[i]));
+      CHECK(worst <= tolerance);
+    }
+  }
+}
+
+TEST_CASE("thread pool: every task runs once, on a worker index in range") {
+  ThreadPool pool(3);
+  CHECK(pool.workers() == 3);
+  for (int64_t tasks : {0, 1, 2, 7, 100}) {
+    std::vector<int> hits(static_cast<size_t>(tasks), 0);
+    bool workers_ok = true;
+    struct Ctx {
+      std::vector<int>* hits;
+      bool* ok;
+    } ctx{&hits, &workers_ok};
+    pool.run(tasks, [](void* c, int64_t t, int worker) {
+      auto* x = static_cast<Ctx*>(c);
+      (*x->hits)[static_cast<size_t>(t)] += 1;
+      if (worker < 0 || worker >= 3) *x->ok = false;
+    }, &ctx);
+    bool once = true;
+    for (int h : hits) once &= h == 1;
+    CHECK(once);
+    CHECK(workers_ok);
+  }
+}
+
+namespace {
+
+Tensor float_tensor(Dims dims, const std::vector<float>& v) {
+  Tensor t = Tensor::make(DType::kFloat32, std::move(dims)).value();
+  std::memcpy(t.data(), v.data(), v.size() * sizeof(float));
+  return t;
+}
+
+Attribute ints_attr(const char* name, std::vector<int64_t> v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+
+// x -> Conv(w, b) -> Add(skip) -> Relu -> Conv(w2) -> Clip(0, 6) -> y, with `skip` a graph input.
+std::shared_ptr<Model> chain_model() {
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets = {{"", 13}};
+  Graph& g = m->graph;
+  g.name = "chain";
+  auto in = [](const char* name, Dims d) {
+    ValueInfo vi;
+    vi.name = name;
+    vi.type.kind = TypeInfo::Kind::kTensor;
+    vi.type.elem = DType::kFloat32;
+    vi.type.has_shape = true;
+    for (int64_t x : d) vi.type.shape.push_back(Dim{x, ""});
+    return vi;
+  };
+  g.inputs = {in("x", {1, 3, 8, 8}), in("skip", {1, 4, 8, 8})};
+  g.outputs = {in("y", {1, 2, 8, 8})};
+  g.initializers = {{"w", float_tensor({4, 3, 3, 3}, random_floats(108, 11)), ""},
+                    {"b", float_tensor({4}, random_floats(4, 12)), ""},
+                    {"w2", float_tensor({2, 4, 1, 1}, random_floats(8, 13)), ""},
+                    {"lo", float_tensor({}, {0.0f}), ""},
+                    {"hi", float_tensor({}, {0.3f}), ""}};
+  Node conv{"conv", "Conv", "", {"x", "w", "b"}, {"c"}, {ints_attr("pads", {1, 1, 1, 1})}, ""};
+  Node add{"add", "Add", "", {"c", "skip"}, {"s"}, {}, ""};
+  Node relu{"relu", "Relu", "", {"s"}, {"r"}, {}, ""};
+  Node conv2{"conv2", "Conv", "", {"r", "w2"}, {"c2"}, {}, ""};
+  Node clip{"clip", "Clip", "", {"c2", "lo", "hi"}, {"y"}, {}, ""};
+  g.nodes = {conv, add, relu, conv2, clip};
+  return m;
+}
+
+std::vector<float> run_chain(bool optimize, const std::vector<float>& x, const std::vector<float>& skip,
+                             size_t* planned) {
+  SessionOptions o;
+  o.optimize = optimize;
+  auto s = Session::create(chain_model(), o);
+  REQUIRE(s.ok());
+  Session& sess = **s;
+  Tensor tx = float_tensor({1, 3, 8, 8}, x), ts = float_tensor({1, 4, 8, 8}, skip);
+  REQUIRE(sess.set_input("x", tx).ok());
+  REQUIRE(sess.set_input("skip", ts).ok());
+  Status st = sess.run();
+  REQUIRE_MESSAGE(st.ok(), st.message());
+  *planned = sess.planned_nodes();
+  const Tensor* y = sess.output("y");
+  return std::vector<float>(y->data_as<float>(), y->data_as<float>() + y->numel());
+}
+
+}  // namespace
+
+TEST_CASE("fusion: Conv + Add + Relu and Conv + Clip fuse and give the unfused results") {
+  Model copy = *chain_model();
+  CHECK(fuse_conv_chains(&copy) == 3);
+  REQUIRE(copy.graph.nodes.size() == 2);
+  CHECK(copy.graph.nodes[0].op_type == "FusedConv");
+  CHECK(copy.graph.nodes[0].inputs.size() == 4);
+  CHECK(copy.graph.nodes[0].outputs[0] == "r");
+  CHECK(copy.graph.nodes[1].outputs[0] == "y");
+  CHECK(copy.opset("ai.onyx") == 1);
+
+  const std::vector<float> x = random_floats(192, 21), skip = random_floats(256, 22);
+  size_t fused_nodes = 0, plain_nodes = 0;
+  const std::vector<float> fused = run_chain(true, x, skip, &fused_nodes);
+  const std::vector<float> plain = run_chain(false, x, skip, &plain_nodes);
+  CHECK(fused_nodes == 2);
+  CHECK(plain_nodes == 5);
+  REQUIRE(fused.size() == plain.size());
+  float worst = 0.0f;
+  bool clipped = false;
+  for (size_t i = 0; i < fused.size(); ++i) {
+    worst = std::max(worst, std::fabs(fused[i] - plain[i]));
+    clipped |= plain[i] == 0.3f;
+  }
+  CHECK(worst <= 1e-5f);
+  CHECK(clipped);  // the Clip bound is really exercised
+  // With every ISA and on the portable path, the same.
+  for (simd::Isa isa : {simd::Isa::kScalar, simd::Isa::kSse2, simd::Isa::kAvx2}) {
+    simd::set_max_isa(isa);
+    const std::vector<float> capped = run_chain(true, x, skip, &fused_nodes);
+    float d = 0.0f;
+    for (size_t i = 0; i < capped.size(); ++i) d = std::max(d, std::fabs(capped[i] - plain[i]));
+    CHECK(d <= 1e-5f);
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);
+}
+
+TEST_CASE("fusion: a value read twice or a graph output is not fused away") {
+  auto m = chain_model();
+  m->graph.outputs.push_back(m->graph.outputs[0]);
+  m->graph.outputs[1].name = "c";  // the first Conv's own output is now also a graph output
+  Model copy = *m;
+  CHECK(fuse_conv_chains(&copy) == 1);  // only conv2 + clip
+  CHECK(copy.graph.nodes.size() == 4);
+  m->graph.outputs[1].name = "s";  // the Add's output: Conv + Add fuse, the Relu stays apart
+  copy = *m;
+  CHECK(fuse_conv_chains(&copy) == 2);
+  REQUIRE(copy.graph.nodes.size() == 3);
+  CHECK(copy.graph.nodes[0].outputs[0] == "s");
+  CHECK(copy.graph.nodes[1].op_type == "Relu");
+}
+
+TEST_CASE("threads: a two-thread session gives the one-thread results") {
+  const std::vector<float> x = random_floats(192, 31), skip = random_floats(256, 32);
+  size_t planned = 0;
+  const std::vector<float> one = run_chain(true, x, skip, &planned);
+  SessionOptions o;
+  o.threads = 2;
+  auto s = Session::create(chain_model(), o);
+  REQUIRE(s.ok());
+  Tensor tx = float_tensor({1, 3, 8, 8}, x), ts = float_tensor({1, 4, 8, 8}, skip);
+  REQUIRE((*s)->set_input("x", tx).ok());
+  REQUIRE((*s)->set_input("skip", ts).ok());
+  REQUIRE((*s)->run().ok());
+  const Tensor* y = (*s)->output("y");
+  bool same = true;
+  for (size_t i = 0; i < one.size(); ++i) same &= y->data_as<float>()[i] == one[i];
+  CHECK(same);
+  SessionOptions bad;
+  bad.threads = 0;
+  CHECK(Session::create(chain_model(), bad).status().code() == Code::kInvalidArgument);
+}
