@@ -109,6 +109,7 @@ def main():
         base = os.path.join(ROOT, "..", "shared", "models")
         dirs = sorted(os.path.join(base, d) for d in os.listdir(base) if os.path.isfile(os.path.join(base, d, "model.onnx")))
     threads = [int(t) for t in args.threads.split(",")]
+    load_before = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
     rows = []
     for d in dirs:
         model = os.path.join(d, "model.onnx") if os.path.isdir(d) else d
@@ -133,8 +134,12 @@ def main():
             rows.append(row)
             print(json.dumps(row), flush=True)
 
+    load_after = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
     lines = []
     lines.append(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs. Date: {datetime.date.today().isoformat()}.")
+    if load_before:
+        lines.append(f"Load average (1/5/15 min) before: {' '.join(load_before)}, after: {' '.join(load_after)} "
+                     "(other work on the machine slows both runtimes; only the ratios are comparable).")
     lines.append(f"Figures are medians of {args.rounds} alternating rounds (Onyx, then ONNX Runtime 1.30 via "
                  f"onnxruntime-node, each a fresh process: {args.warmup} warm-up runs, median of {args.runs} timed runs).")
     lines.append("ONNX Runtime: CPU execution provider, default graph optimisations, intra-op threads as listed. "
@@ -144,10 +149,11 @@ def main():
     lines.append("|---|---|---|---|---|---|---|---|")
     for r in rows:
         gf = f"{r['gflops']:.1f}" if r["gflops"] else "-"
-        lines.append(f"| {r['model']} | {r['threads']} | {r['onyx_ms']:.3f} | {r['ort_ms']:.3f} | {r['ratio']:.2f} | {gf} | "
+        lines.append(f"| {r['model']} | {r['threads']} | {r['onyx_ms']:.4f} | {r['ort_ms']:.4f} | {r['ratio']:.3f} | {gf} | "
                      f"{r['onyx_load_ms']:.1f} / {r['ort_load_ms']:.1f} | {r['onyx_rss_mb']:.1f} / {r['ort_rss_mb']:.1f} |")
     for t in threads:
-        ratios = [r["ratio"] for r in rows if r["threads"] == t]
+        # A sub-microsecond model can print as 0 ms; floor the ratio so the mean stays defined.
+        ratios = [max(r["ratio"], 1e-4) for r in rows if r["threads"] == t]
         if ratios:
             lines.append("")
             lines.append(f"Geometric mean of Onyx/ORT at {t} thread(s): {statistics.geometric_mean(ratios):.2f}; "

@@ -9,13 +9,17 @@
 // on what run() computes (NonZero, Loop) obtain outputs with RunContext::output(i, dtype, dims).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "onyx/graph.h"
+#include "onyx/limits.h"
+#include "onyx/task_runner.h"
 #include "onyx/status.h"
 #include "onyx/tensor.h"
 #include "onyx/value.h"
@@ -88,6 +92,8 @@ class PrepareContext {
   }
   // Bytes of scratch memory run() needs (placed in the arena, valid only during run()).
   void request_scratch(size_t bytes) { scratch_bytes_ = bytes; }
+  // Threads RunContext::parallel_for will use (size per-worker scratch with it).
+  int workers() const { return workers_; }
 
   // Attribute access with spec defaults. The typed getters return an error through `status`
   // when the attribute exists with the wrong type.
@@ -135,6 +141,7 @@ class PrepareContext {
     graph_ = graph;
     subgraphs_ = p;
   }
+  void set_workers(int workers) { workers_ = workers; }
   bool is_dynamic() const { return dynamic_; }
   size_t scratch_bytes() const { return scratch_bytes_; }
   const std::vector<OutputDecl>& outputs() const { return outputs_; }
@@ -148,6 +155,7 @@ class PrepareContext {
   std::vector<OutputDecl> outputs_;
   bool dynamic_ = false;
   size_t scratch_bytes_ = 0;
+  int workers_ = 1;
   SubgraphProvider* subgraphs_ = nullptr;
   const Graph* graph_ = nullptr;
 };
@@ -174,6 +182,21 @@ class RunContext {
   void* scratch() { return scratch_; }
   size_t scratch_size() const { return scratch_size_; }
 
+  // The session's resource bounds (onyx/limits.h).
+  const Limits& limits() const {
+    static const Limits defaults;
+    return limits_ != nullptr ? *limits_ : defaults;
+  }
+  // Counts one execution of a loop body (Loop, Scan, SequenceMap) against
+  // Limits::max_loop_iterations; the budget is shared by every loop of one session run.
+  Status count_iteration() {
+    if (iterations_ == nullptr) return Status();
+    const int64_t n = iterations_->fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n <= limits().max_loop_iterations) return Status();
+    return Status(Code::kResourceExhausted, str_cat("loop bodies ran ", n, " times in this run: over ",
+                                                    "Limits::max_loop_iterations = ", limits().max_loop_iterations));
+  }
+
   template <class... Args>
   Status fail(Code code, const Args&... args) const {
     return Status(code, str_cat(args...));
@@ -188,6 +211,25 @@ class RunContext {
     scratch_ = scratch;
     scratch_size_ = scratch_size;
   }
+  void set_limits(const Limits* limits, std::atomic<int64_t>* iterations) {
+    limits_ = limits;
+    iterations_ = iterations;
+  }
+  void set_task_runner(TaskRunner* tasks) { tasks_ = tasks; }
+
+  // Splits work over the session's threads: fn(task, worker) for every task in [0, tasks),
+  // worker in [0, workers()) (a worker's scratch share is disjoint from the others'). Serial
+  // when the session has one thread.
+  int workers() const { return tasks_ != nullptr ? tasks_->workers() : 1; }
+  template <class F>
+  void parallel_for(int64_t tasks, F&& fn) {
+    if (tasks_ == nullptr || tasks <= 1 || tasks_->workers() <= 1) {
+      for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
+      return;
+    }
+    using Fn = std::remove_reference_t<F>;
+    tasks_->run(tasks, [](void* c, int64_t t, int w) { (*static_cast<Fn*>(c))(t, w); }, &fn);
+  }
 
  protected:
   const Node* node_ = nullptr;
@@ -195,6 +237,9 @@ class RunContext {
   std::vector<Value*> outputs_;
   void* scratch_ = nullptr;
   size_t scratch_size_ = 0;
+  const Limits* limits_ = nullptr;
+  std::atomic<int64_t>* iterations_ = nullptr;
+  TaskRunner* tasks_ = nullptr;
 };
 
 class Kernel {
@@ -209,9 +254,9 @@ class Kernel {
   virtual bool deterministic() const { return true; }
 };
 
-template <class K>
-std::unique_ptr<Kernel> make_kernel() {
-  return std::make_unique<K>();
+template <class K, class... Args>
+std::unique_ptr<Kernel> make_kernel(Args&&... args) {
+  return std::make_unique<K>(static_cast<Args&&>(args)...);
 }
 
 }  // namespace onyx

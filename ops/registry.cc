@@ -2,6 +2,23 @@
 
 #include <string_view>
 
+#include "op_subset.h"  // generated from the Meson option -Dops (see ops/meson.build)
+
+// In an op-subset build only rows whose factory has ONYX_KEEP_<factory> defined (as "~, 1") are
+// compiled in: ONYX_KEPT yields the second item of the expanded list, 1 for those and 0
+// otherwise, and ONYX_ROW keeps or drops the row accordingly. Dropped kernels are then
+// referenced by nothing and --gc-sections removes them.
+#if ONYX_OP_SUBSET && !defined(ONYX_ALL_OPS)  // ONYX_ALL_OPS: the firmware's all-ops size build
+#define ONYX_SECOND(a, b, ...) b
+#define ONYX_KEPT_(...) ONYX_SECOND(__VA_ARGS__, 0, ~)
+#define ONYX_KEPT(factory) ONYX_KEPT_(ONYX_KEEP_##factory)
+#define ONYX_IF_0(...)
+#define ONYX_IF_1(...) __VA_ARGS__
+#define ONYX_ROW(factory, ...) ONYX_CONCAT(ONYX_IF_, ONYX_KEPT(factory))(__VA_ARGS__)
+#else
+#define ONYX_ROW(factory, ...) __VA_ARGS__
+#endif
+
 namespace onyx {
 
 // Declare every factory named in the family tables.
@@ -23,7 +40,7 @@ namespace onyx {
 #undef ONYX_OP
 
 const std::vector<OpEntry>& op_table() {
-#define ONYX_OP(domain, op_type, factory, mask, ...) {domain, op_type, {__VA_ARGS__, 0}, &factory, mask},
+#define ONYX_OP(domain, op_type, factory, mask, ...) ONYX_ROW(factory, {domain, op_type, {__VA_ARGS__, 0}, &factory, mask},)
   static const std::vector<OpEntry> table = {
 #include "control/table.inc"
 #include "elementwise/table.inc"

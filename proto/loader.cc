@@ -6,19 +6,51 @@
 
 #include "file_io.h"
 #include "proto_codec.h"
+#include "wire_scan.h"
 
 namespace onyx {
-
-namespace pb = onyx::pb;
 using proto::ExternalData;
 using proto::quoted_name;
 
 namespace {
 
 struct LoadState {
+  const Limits* limits = nullptr;
+  // ext.budget: bytes of tensors still allowed (Limits::max_total_bytes). decode_external
+  // charges external data before reading it; charge() charges everything else once decoded.
   ExternalData ext;
-  uint64_t max_dense_bytes = 0;
+  int64_t nodes = 0;  // nodes converted so far, all graphs
 };
+
+// Holds a decoded tensor to the per-tensor element limit and, unless its bytes were already
+// charged (external data), to the model's remaining byte budget.
+Status charge(LoadState& st, const Tensor& t, bool charged) {
+  if (t.numel() > st.limits->max_tensor_elements) {
+    return error(Code::kResourceExhausted, "tensor of shape ", shape_str(t.shape()), " has ", t.numel(),
+                 " elements: over Limits::max_tensor_elements = ", st.limits->max_tensor_elements);
+  }
+  if (charged) return ok_status();
+  const uint64_t bytes = t.nbytes();
+  if (bytes > st.ext.budget) {
+    return error(Code::kResourceExhausted, "tensor of shape ", shape_str(t.shape()), " (", bytes,
+                 " bytes) brings the model's tensors over Limits::max_total_bytes = ", st.limits->max_total_bytes);
+  }
+  st.ext.budget -= bytes;
+  return ok_status();
+}
+
+// Decodes a TensorProto under the limits.
+Status decode_tensor(pb::TensorProto& tp, LoadState& st, Tensor* out) {
+  const bool external = tp.data_location() == pb::TensorProto::EXTERNAL;
+  ONYX_TRY(proto::tensor_from_proto(tp, &st.ext, out));
+  return charge(st, *out, external);
+}
+
+// Densifies a SparseTensorProto under the limits (the dense size is bounded before allocating).
+Status decode_sparse(pb::SparseTensorProto& sp, LoadState& st, Tensor* out) {
+  ONYX_TRY(proto::sparse_to_dense(sp, &st.ext, st.ext.budget, out));
+  return charge(st, *out, false);
+}
 
 Status convert_graph(pb::GraphProto& gp, LoadState& st, int depth, Graph* g);
 
@@ -33,8 +65,9 @@ Status convert_value_info(const pb::ValueInfoProto& vp, const char* what, size_t
 }
 
 Status convert_subgraph(pb::GraphProto& gp, LoadState& st, int depth, std::shared_ptr<Graph>* out) {
-  if (depth > kMaxGraphDepth) {
-    return error(Code::kInvalidModel, "subgraphs nested more than ", kMaxGraphDepth, " levels deep");
+  if (depth > st.limits->max_graph_depth) {
+    return error(Code::kInvalidModel, "subgraphs nested more than ", st.limits->max_graph_depth,
+                 " levels deep (Limits::max_graph_depth)");
   }
   auto g = std::make_shared<Graph>();
   ONYX_TRY(convert_graph(gp, st, depth, g.get()).with_context(str_cat("graph ", quoted_name(gp.name(), 0))));
@@ -63,7 +96,7 @@ Status convert_attribute(pb::AttributeProto& ap, LoadState& st, int depth, Attri
     case AttrType::kString: a->s = ap.s(); break;
     case AttrType::kTensor:
       ONYX_TRY(need(ap.has_t(), "t"));
-      ONYX_TRY(proto::tensor_from_proto(*ap.mutable_t(), &st.ext, &a->t));
+      ONYX_TRY(decode_tensor(*ap.mutable_t(), st, &a->t));
       break;
     case AttrType::kGraph:
       ONYX_TRY(need(ap.has_g(), "g"));
@@ -75,7 +108,7 @@ Status convert_attribute(pb::AttributeProto& ap, LoadState& st, int depth, Attri
     case AttrType::kTensors:
       a->tensors.resize(static_cast<size_t>(ap.tensors_size()));
       for (int k = 0; k < ap.tensors_size(); ++k) {
-        ONYX_TRY(proto::tensor_from_proto(*ap.mutable_tensors(k), &st.ext, &a->tensors[static_cast<size_t>(k)])
+        ONYX_TRY(decode_tensor(*ap.mutable_tensors(k), st, &a->tensors[static_cast<size_t>(k)])
                      .with_context(str_cat("tensor #", k)));
       }
       break;
@@ -87,13 +120,12 @@ Status convert_attribute(pb::AttributeProto& ap, LoadState& st, int depth, Attri
       break;
     case AttrType::kSparseTensor:
       ONYX_TRY(need(ap.has_sparse_tensor(), "sparse_tensor"));
-      ONYX_TRY(proto::sparse_to_dense(*ap.mutable_sparse_tensor(), &st.ext, st.max_dense_bytes, &a->t));
+      ONYX_TRY(decode_sparse(*ap.mutable_sparse_tensor(), st, &a->t));
       break;
     case AttrType::kSparseTensors:
       a->tensors.resize(static_cast<size_t>(ap.sparse_tensors_size()));
       for (int k = 0; k < ap.sparse_tensors_size(); ++k) {
-        ONYX_TRY(proto::sparse_to_dense(*ap.mutable_sparse_tensors(k), &st.ext, st.max_dense_bytes,
-                                        &a->tensors[static_cast<size_t>(k)])
+        ONYX_TRY(decode_sparse(*ap.mutable_sparse_tensors(k), st, &a->tensors[static_cast<size_t>(k)])
                      .with_context(str_cat("sparse tensor #", k)));
       }
       break;
@@ -151,7 +183,7 @@ Status convert_graph(pb::GraphProto& gp, LoadState& st, int depth, Graph* g) {
     NamedTensor nt;
     nt.name = tp.name();
     nt.doc = tp.doc_string();
-    ONYX_TRY(proto::tensor_from_proto(tp, &st.ext, &nt.tensor).with_context(where));
+    ONYX_TRY(decode_tensor(tp, st, &nt.tensor).with_context(where));
     g->initializers.push_back(std::move(nt));
   }
   for (int k = 0; k < gp.sparse_initializer_size(); ++k) {
@@ -163,7 +195,7 @@ Status convert_graph(pb::GraphProto& gp, LoadState& st, int depth, Graph* g) {
     NamedTensor nt;
     nt.name = name;
     nt.doc = sp.values().doc_string();
-    ONYX_TRY(proto::sparse_to_dense(sp, &st.ext, st.max_dense_bytes, &nt.tensor).with_context(where));
+    ONYX_TRY(decode_sparse(sp, st, &nt.tensor).with_context(where));
     g->initializers.push_back(std::move(nt));
   }
 
@@ -181,6 +213,11 @@ Status convert_graph(pb::GraphProto& gp, LoadState& st, int depth, Graph* g) {
                                 &g->value_info[static_cast<size_t>(k)]));
   }
 
+  st.nodes += gp.node_size();
+  if (st.nodes > st.limits->max_nodes) {
+    return error(Code::kResourceExhausted, "the model has more than ", st.limits->max_nodes,
+                 " nodes (Limits::max_nodes), counting every subgraph");
+  }
   g->nodes.resize(static_cast<size_t>(gp.node_size()));
   for (int k = 0; k < gp.node_size(); ++k) {
     Node& n = g->nodes[static_cast<size_t>(k)];
@@ -226,21 +263,34 @@ Status convert_model(pb::ModelProto& mp, const LoadOptions& options, const std::
   for (const pb::StringStringEntryProto& e : mp.metadata_props()) m->metadata.emplace_back(e.key(), e.value());
 
   LoadState st;
+  st.limits = &options.limits;
   st.ext.base_dir = base_dir;
-  st.ext.budget = options.max_external_bytes;
-  st.max_dense_bytes = options.max_model_bytes;
+  st.ext.budget = options.limits.max_total_bytes;
   return convert_graph(*mp.mutable_graph(), st, 0, &m->graph);
 }
 
 Status parse_model(const void* data, size_t size, const LoadOptions& options, const std::string& source,
                    pb::ModelProto* mp) {
-  if (size > options.max_model_bytes) {
+  if (size > options.limits.max_model_bytes) {
     return error(Code::kResourceExhausted, source, ": model is ", static_cast<uint64_t>(size),
-                 " bytes, over the limit of ", options.max_model_bytes);
+                 " bytes, over the limit of ", options.limits.max_model_bytes, " (Limits::max_model_bytes)");
   }
   if (size > static_cast<size_t>(INT_MAX)) {
     return error(Code::kResourceExhausted, source, ": model is ", static_cast<uint64_t>(size),
                  " bytes; protobuf cannot parse 2 GiB or more (store the weights as external data)");
+  }
+  // Before protobuf allocates: a file of empty messages grows ~100x when parsed. (Bytes the scan
+  // cannot walk are left to protobuf, which rejects them.)
+  proto::WireEstimate est;
+  if (proto::scan_model(data, size, &est)) {
+    if (est.nodes > options.limits.max_nodes) {
+      return error(Code::kResourceExhausted, source, ": the model has ", est.nodes, " nodes: over Limits::max_nodes = ",
+                   options.limits.max_nodes, " (counting every subgraph)");
+    }
+    if (est.bytes > options.limits.max_total_bytes) {
+      return error(Code::kResourceExhausted, source, ": parsing the model would take about ", est.bytes,
+                   " bytes of memory: over Limits::max_total_bytes = ", options.limits.max_total_bytes);
+    }
   }
   if (!proto::parse_message(data, size, mp)) {
     return error(Code::kInvalidModel, source, ": not a valid ONNX model (protobuf parse failed)");
@@ -262,7 +312,7 @@ Result<std::shared_ptr<Model>> load_model_file(const std::string& path, const Lo
   pb::ModelProto mp;
   {
     std::string bytes;
-    ONYX_TRY(proto::read_whole_file(path, options.max_model_bytes, &bytes));
+    ONYX_TRY(proto::read_whole_file(path, options.limits.max_model_bytes, &bytes));
     ONYX_TRY(parse_model(bytes.data(), bytes.size(), options, path, &mp));
   }  // the file bytes are freed before the tensors are decoded
   return finish_model(mp, options, path, proto::dir_of(path));

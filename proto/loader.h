@@ -4,13 +4,14 @@
 // checked; a bad model gives an error Status, never a crash or an unbounded allocation.
 // Codes: malformed model -> kInvalidModel; valid ONNX Onyx does not implement (float8 tensors,
 // tensor segments, IR < 3) -> kUnsupported; missing file -> kNotFound; unreadable -> kIoError;
-// over a size limit -> kResourceExhausted. Messages name the model (its path, or "<buffer>") and,
+// over a size limit (LoadOptions::limits, see onyx/limits.h) -> kResourceExhausted, except subgraph
+// nesting deeper than limits.max_graph_depth -> kInvalidModel. Messages name the model (its path, or "<buffer>") and,
 // where relevant, the node, attribute and tensor:
 //   "m.onnx: initializer 'W': raw_data has 12 bytes but shape [2, 3] of float32 needs 24"
 //
 // What is converted: ir_version, opset imports, producer, domain, model_version, doc strings,
 // metadata, and the graph with nodes (all attribute types; subgraphs recursively up to
-// kMaxGraphDepth levels), inputs/outputs/value_info with their types (symbolic dims kept as
+// limits.max_graph_depth levels), inputs/outputs/value_info with their types (symbolic dims kept as
 // Dim::param), initializers in every encoding (typed fields, raw_data, external data) and
 // sparse initializers (densified, appended to Graph::initializers). Graph inputs that also
 // have an initializer are kept in Graph::inputs as in the file. Not converted: model-local
@@ -25,6 +26,7 @@
 #include <string>
 
 #include "onyx/graph.h"
+#include "onyx/limits.h"
 #include "onyx/status.h"
 
 namespace onyx {
@@ -33,15 +35,15 @@ struct LoadOptions {
   // Folder that external tensor data is resolved against when loading from a buffer; empty
   // refuses external data (kInvalidArgument). Files always use their own folder.
   std::string base_dir;
-  // Largest model file/buffer accepted; also the largest dense size of a sparse initializer.
-  // Protobuf itself cannot parse 2 GiB or more.
-  uint64_t max_model_bytes = uint64_t{2} << 30;
-  // Total bytes all external-data tensors of one model may read.
-  uint64_t max_external_bytes = uint64_t{64} << 30;
+  // What the loader enforces: max_model_bytes (file or buffer size), max_total_bytes (all
+  // initializers and tensor attributes, external data checked before it is read, sparse tensors
+  // as densified), max_tensor_elements (each of them), max_nodes (all graphs) and
+  // max_graph_depth. Pass the session's limits to bound both with one struct.
+  Limits limits;
 };
 
-// Deepest nesting of subgraphs (If/Loop/Scan bodies inside bodies) accepted.
-constexpr int kMaxGraphDepth = 24;
+// Default deepest nesting of subgraphs (If/Loop/Scan bodies inside bodies); the writer's bound.
+constexpr int kMaxGraphDepth = Limits{}.max_graph_depth;
 // IR versions accepted.
 constexpr int64_t kMinIrVersion = 3;
 constexpr int64_t kMaxIrVersion = 11;

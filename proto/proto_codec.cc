@@ -238,8 +238,8 @@ Status decode_external(pb::TensorProto& tp, ExternalData* ext, DType dt, const D
                  *location, "' is past the end of the file (", file.size(), " bytes)");
   }
   if (need > ext->budget) {
-    return error(Code::kResourceExhausted, "external data of ", need,
-                 " bytes exceeds the remaining external-data limit of ", ext->budget, " bytes");
+    return error(Code::kResourceExhausted, "external data of ", need, " bytes exceeds the ", ext->budget,
+                 " bytes left of the tensor-bytes limit (Limits::max_total_bytes)");
   }
   ext->budget -= need;
   Result<Tensor> t = Tensor::make(dt, dims);
@@ -381,7 +381,7 @@ Status sparse_to_dense(pb::SparseTensorProto& sp, ExternalData* ext, uint64_t ma
   uint64_t dense_bytes = static_cast<uint64_t>(*n) * dtype_size(dt);
   if (dense_bytes > max_bytes) {
     return error(Code::kResourceExhausted, "sparse tensor of shape ", shape_str(dims), " densifies to ",
-                 dense_bytes, " bytes, over the limit of ", max_bytes);
+                 dense_bytes, " bytes, over the limit of ", max_bytes, " bytes left (Limits::max_total_bytes)");
   }
   Result<Tensor> dense = Tensor::make(dt, dims);
   if (!dense.ok()) return dense.status();

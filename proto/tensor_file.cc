@@ -9,8 +9,6 @@
 
 namespace onyx {
 
-namespace pb = onyx::pb;
-
 namespace {
 
 // Protobuf cannot parse more; external data is the way to bigger tensors.

@@ -9,8 +9,6 @@
 #endif
 
 namespace onyx {
-
-namespace pb = onyx::pb;
 using proto::quoted_name;
 
 namespace {
@@ -138,7 +136,7 @@ Status model_to_proto(const Model& m, pb::ModelProto* mp) {
   if (!m.doc.empty()) mp->set_doc_string(m.doc);
   for (const OpsetImport& o : m.opsets) {
     pb::OperatorSetIdProto* op = mp->add_opset_import();
-    op->set_domain(o.domain);
+    if (!o.domain.empty()) op->set_domain(o.domain);  // absent means the default domain
     op->set_version(o.version);
   }
   for (const auto& [k, v] : m.metadata) {

@@ -19,6 +19,12 @@ class GraphRunner::StepContext final : public RunContext {
       if (v->tensor.dtype() != dtype || v->tensor.shape() != dims) return nullptr;
       return &v->tensor;
     }
+    Result<int64_t> n = checked_numel(dims);
+    if (!n.ok() || *n > limits().max_tensor_elements) {
+      limit_error = error(Code::kResourceExhausted, "output '", node().outputs[i], "' of shape ", shape_str(dims),
+                          " is over Limits::max_tensor_elements = ", limits().max_tensor_elements);
+      return nullptr;
+    }
     Result<Tensor> t = Tensor::make(dtype, dims);
     if (!t.ok()) return nullptr;
     v->kind = ValueKind::kTensor;
@@ -26,6 +32,7 @@ class GraphRunner::StepContext final : public RunContext {
     return &v->tensor;
   }
   bool planned = false;  // outputs were placed by the planner
+  Status limit_error;    // why output() refused a size, reported instead of the kernel's message
 };
 
 // A subgraph as the kernels see it: a GraphRunner over the body, reading enclosing scopes.
@@ -83,8 +90,6 @@ class GraphRunner::StepSubgraphs final : public SubgraphProvider {
   std::vector<Body> bodies_;
 };
 
-constexpr int kMaxSubgraphDepth = 32;
-
 GraphRunner::~GraphRunner() = default;
 
 const Value* GraphRunner::find_value(const std::string& name) const {
@@ -107,8 +112,13 @@ std::string GraphRunner::where(const Step& s) const { return s.node->describe(s.
 Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, const Graph& graph,
                                                          const SessionOptions& options,
                                                          const GraphRunner* parent, int depth) {
-  if (depth > kMaxSubgraphDepth) {
-    return error(Code::kInvalidModel, "subgraphs are nested more than ", kMaxSubgraphDepth, " deep");
+  if (depth > options.limits.max_graph_depth) {
+    return error(Code::kInvalidModel, "subgraph '", graph.name, "' is nested ", depth,
+                 " levels deep: over Limits::max_graph_depth = ", options.limits.max_graph_depth);
+  }
+  if (static_cast<int64_t>(graph.nodes.size()) > options.limits.max_nodes) {
+    return error(Code::kResourceExhausted, "graph '", graph.name, "' has ", graph.nodes.size(),
+                 " nodes: over Limits::max_nodes = ", options.limits.max_nodes);
   }
   std::unique_ptr<GraphRunner> r(new GraphRunner());
   r->model_ = &model;
@@ -116,6 +126,10 @@ Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, con
   r->options_ = options;
   r->parent_ = parent;
   r->depth_ = depth;
+  if (parent != nullptr) {
+    r->iterations_ = parent->iterations_;
+    r->elements_ = parent->elements_;
+  }
 
   auto add_slot = [&](const std::string& name) -> int {
     auto it = r->slot_of_.find(name);
@@ -193,6 +207,8 @@ Result<std::unique_ptr<GraphRunner>> GraphRunner::create(const Model& model, con
     s.op = *m;
     s.kernel = s.op.entry->create();
     s.ctx = std::make_unique<StepContext>();
+    s.ctx->set_limits(&r->options_.limits, r->iterations_);
+    s.ctx->set_task_runner(r->options_.task_runner);
     for (const std::string& in : s.node->inputs) {
       s.inputs.push_back(in.empty() ? -1 : r->slot_of_.at(in));
     }
@@ -347,11 +363,13 @@ Status GraphRunner::prepare() {
   PrepareContext pctx;
   std::vector<BufferRequest> requests;
   std::vector<std::pair<int, int>> request_owner;  // (slot id, or -1 - step pos for scratch)
+  static_elements_ = 0;
   for (size_t pos = 0; pos < steps_.size(); ++pos) {
     Step& s = steps_[pos];
     std::vector<size_t> out_bytes;
     ONYX_TRY(prepare_step(s, static_cast<int>(pos), pctx, &out_bytes));
     if (s.mode != Mode::kStatic) continue;
+    for (int id : s.outputs) static_elements_ += id >= 0 ? slots_[id].value.tensor.numel() : 0;
     for (size_t i = 0; i < s.outputs.size(); ++i) {
       int id = s.outputs[i];
       if (id < 0 || slots_[id].storage != Storage::kArena) continue;
@@ -367,6 +385,13 @@ Status GraphRunner::prepare() {
 
   MemoryPlan plan = plan_memory(requests);
   arena_bytes_ = plan.peak_bytes;
+  uint64_t folded = 0;
+  for (const Slot& sl : slots_) folded += sl.storage == Storage::kConstant ? sl.value.tensor.nbytes() : 0;
+  if (arena_bytes_ + folded > options_.limits.max_total_bytes) {
+    return error(Code::kResourceExhausted, "graph '", graph_->name, "' needs an arena of ", arena_bytes_,
+                 " bytes and ", folded, " bytes of folded constants: over Limits::max_total_bytes = ",
+                 options_.limits.max_total_bytes);
+  }
   ONYX_TRY(allocate_arena());
   for (size_t r = 0; r < requests.size(); ++r) {
     uint8_t* p = arena_ + plan.offsets[r];
@@ -416,6 +441,7 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
 
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, false));
   pctx.set_scope(graph_, s.subgraphs.get());
+  pctx.set_workers(options_.task_runner != nullptr ? options_.task_runner->workers() : 1);
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   if (pctx.is_dynamic()) return mark_dynamic();
 
@@ -447,13 +473,12 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
   out_bytes->assign(s.outputs.size(), 0);
   for (size_t i = 0; i < s.outputs.size(); ++i) {
     if (s.outputs[i] < 0) continue;
-    Result<int64_t> n = checked_numel(decls[i].shape);
-    if (!n.ok()) return n.status().with_context(where(s) + ": output '" + s.node->outputs[i] + "'");
-    (*out_bytes)[i] = static_cast<size_t>(*n) * dtype_size(decls[i].dtype);
+    ONYX_TRY(check_output_size(s, i, decls[i].shape));
+    (*out_bytes)[i] = static_cast<size_t>(numel(decls[i].shape)) * dtype_size(decls[i].dtype);
     total += (*out_bytes)[i];
   }
   if (options_.fold_constants && inputs_const && s.kernel->deterministic() &&
-      total <= options_.fold_limit_bytes) {
+      total <= options_.limits.max_fold_bytes) {
     s.scratch_bytes = pctx.scratch_bytes();
     return fold_step(s, pctx);
   }
@@ -502,6 +527,8 @@ Status GraphRunner::fold_step(Step& s, PrepareContext& pctx) {
     sp = std::align(kArenaAlignment, s.scratch_bytes, sp, space);
   }
   StepContext ctx;
+  ctx.set_limits(&options_.limits, iterations_);
+  ctx.set_task_runner(options_.task_runner);
   ctx.bind(s.node, std::move(ins), std::move(outs), sp, s.scratch_bytes);
   ctx.planned = true;
   ONYX_TRY(s.kernel->run(ctx).with_context(where(s)));
@@ -538,6 +565,7 @@ Status GraphRunner::run_dynamic(Step& s) {
   PrepareContext pctx;
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, true));
   pctx.set_scope(graph_, s.subgraphs.get());
+  pctx.set_workers(options_.task_runner != nullptr ? options_.task_runner->workers() : 1);
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   const auto& decls = pctx.outputs();
   std::vector<const Value*> ins;
@@ -559,6 +587,8 @@ Status GraphRunner::run_dynamic(Step& s) {
     if (decls[i].has_value) {
       slot.value = Value::of(decls[i].value);
     } else if (decls[i].kind == ValueKind::kTensor) {
+      ONYX_TRY(check_output_size(s, i, decls[i].shape));
+      ONYX_TRY(charge_elements(numel(decls[i].shape)).with_context(where(s)));
       // Reuse the previous run's buffer when the shape is unchanged.
       if (!(slot.value.is_tensor() && slot.value.tensor.owns_data() &&
             slot.value.tensor.dtype() == decls[i].dtype && slot.value.tensor.shape() == decls[i].shape)) {
@@ -583,7 +613,9 @@ Status GraphRunner::run_dynamic(Step& s) {
   }
   s.ctx->bind(s.node, std::move(ins), std::move(outs), sp, scratch);
   s.ctx->planned = false;
+  s.ctx->limit_error = Status();
   Status st = s.kernel->run(*s.ctx);
+  if (!st.ok() && !s.ctx->limit_error.ok()) st = s.ctx->limit_error;
   return st.ok() ? st : st.with_context(where(s));
 }
 
@@ -594,7 +626,12 @@ Status GraphRunner::run() {
       return error(Code::kInvalidArgument, "input '", s.name, "' was not set");
     }
   }
+  if (parent_ == nullptr) {
+    own_iterations_.store(0, std::memory_order_relaxed);
+    own_elements_.store(0, std::memory_order_relaxed);
+  }
   if (!prepared_ || outer_shapes_changed()) ONYX_TRY(prepare());
+  ONYX_TRY(charge_elements(static_elements_));
   for (Step& s : steps_) {
     switch (s.mode) {
       case Mode::kSkip:
@@ -610,6 +647,21 @@ Status GraphRunner::run() {
   return Status();
 }
 
+Status GraphRunner::check_output_size(const Step& s, size_t i, const Dims& dims) const {
+  Result<int64_t> n = checked_numel(dims);
+  if (!n.ok()) return n.status().with_context(where(s) + ": output '" + s.node->outputs[i] + "'");
+  if (*n <= options_.limits.max_tensor_elements) return Status();
+  return error(Code::kResourceExhausted, where(s), ": output '", s.node->outputs[i], "' of shape ", shape_str(dims),
+               " has ", *n, " elements: over Limits::max_tensor_elements = ", options_.limits.max_tensor_elements);
+}
+
+Status GraphRunner::charge_elements(int64_t n) const {
+  const int64_t total = elements_->fetch_add(n, std::memory_order_relaxed) + n;
+  if (total <= options_.limits.max_run_elements) return Status();
+  return error(Code::kResourceExhausted, "graph '", graph_->name, "': node outputs of this run reach ", total,
+               " elements: over Limits::max_run_elements = ", options_.limits.max_run_elements);
+}
+
 const Value* GraphRunner::output(const std::string& name) const {
   for (int id : outputs_) {
     if (slots_[id].name == name) return &value_of(id);
@@ -618,6 +670,29 @@ const Value* GraphRunner::output(const std::string& name) const {
 }
 
 const Value& GraphRunner::output(size_t index) const { return value_of(outputs_[index]); }
+
+std::vector<GraphRunner::PlacedValue> GraphRunner::placed_values() const {
+  std::vector<PlacedValue> out;
+  for (const Slot& s : slots_) {
+    PlacedValue p;
+    p.name = &s.name;
+    p.value = &s.value;
+    switch (s.storage) {
+      case Storage::kInput: p.placed = Placed::kInput; break;
+      case Storage::kInitializer: p.placed = Placed::kInitializer; break;
+      case Storage::kConstant: p.placed = Placed::kConstant; break;
+      case Storage::kArena: p.placed = Placed::kArena; break;
+      case Storage::kHeap: p.placed = Placed::kHeap; break;
+      case Storage::kOuter: p.placed = Placed::kOuter; break;
+      case Storage::kNone: p.placed = Placed::kUnknown; break;
+    }
+    if (p.placed == Placed::kArena && arena_ != nullptr && s.value.tensor.data() != nullptr) {
+      p.arena_offset = static_cast<size_t>(static_cast<const uint8_t*>(s.value.tensor.data()) - arena_);
+    }
+    out.push_back(p);
+  }
+  return out;
+}
 
 size_t GraphRunner::planned_nodes() const {
   size_t n = 0;

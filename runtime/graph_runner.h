@@ -4,6 +4,7 @@
 // runtime (Session is the public face); control-flow kernels will reuse it for subgraphs.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,6 +41,18 @@ class GraphRunner {
   const Graph& graph() const { return *graph_; }
   size_t arena_bytes() const { return arena_bytes_; }
   size_t planned_nodes() const;
+
+  // Where each named value of this graph lives after prepare(), read by the .onyx compiler
+  // (runtime/compiled_model_compile.cc) to export the plan. Pointers stay valid until the next
+  // prepare().
+  enum class Placed : uint8_t { kInput, kInitializer, kConstant, kArena, kHeap, kOuter, kUnknown };
+  struct PlacedValue {
+    const std::string* name = nullptr;
+    const Value* value = nullptr;
+    Placed placed = Placed::kUnknown;
+    size_t arena_offset = 0;  // kArena
+  };
+  std::vector<PlacedValue> placed_values() const;
 
  private:
   enum class Storage : uint8_t { kNone, kInput, kInitializer, kConstant, kArena, kHeap, kOuter };
@@ -94,6 +107,10 @@ class GraphRunner {
   Status prepare_step(Step& s, int pos, PrepareContext& pctx, std::vector<size_t>* out_bytes);
   Status fold_step(Step& s, PrepareContext& pctx);
   Status run_dynamic(Step& s);
+  // Limits::max_tensor_elements for output `i` of step `s` (an error naming both).
+  Status check_output_size(const Step& s, size_t i, const Dims& dims) const;
+  // Adds `n` output elements to this run's work (Limits::max_run_elements).
+  Status charge_elements(int64_t n) const;
   Status allocate_arena();
 
   const Model* model_ = nullptr;
@@ -110,6 +127,14 @@ class GraphRunner {
   size_t arena_bytes_ = 0;
   std::shared_ptr<void> arena_owner_;
   uint8_t* arena_ = nullptr;
+  // Loop-body executions of the current run, shared with every subgraph (Limits::max_loop_iterations).
+  std::atomic<int64_t> own_iterations_{0};
+  std::atomic<int64_t>* iterations_ = &own_iterations_;
+  // Output elements of the current run's nodes, all graphs (Limits::max_run_elements), and the
+  // part the static steps of this graph add every time it runs.
+  std::atomic<int64_t> own_elements_{0};
+  std::atomic<int64_t>* elements_ = &own_elements_;
+  int64_t static_elements_ = 0;
 };
 
 }  // namespace onyx

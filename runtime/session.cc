@@ -1,6 +1,12 @@
 #include "onyx/session.h"
 
 #include "graph_runner.h"
+#include "onyx/graph_fusion.h"
+#include "onyx/graph_passes.h"
+#include "prims/fast_paths.h"
+#ifdef ONYX_HAS_THREADS
+#include "thread_pool.h"
+#endif
 
 namespace onyx {
 
@@ -14,9 +20,33 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     for (const Node& n : model->graph.nodes) uses_default |= n.domain.empty() || n.domain == "ai.onnx";
     if (uses_default) return error(Code::kInvalidModel, where, ": the model imports no opset for the default domain");
   }
+  // Kernels implement the operator versions ONNX has released; a model claiming a later opset
+  // asks for semantics nobody has defined yet.
+  constexpr int64_t kMaxDefaultOpset = 23;  // ONNX 1.18
+  if (model->opset("") > kMaxDefaultOpset) {
+    return error(Code::kUnsupported, where, ": the model imports ai.onnx opset ", model->opset(""),
+                 "; Onyx reads opsets up to ", kMaxDefaultOpset);
+  }
   std::unique_ptr<Session> s(new Session());
+  if (options.threads < 1) return error(Code::kInvalidArgument, "SessionOptions::threads must be >= 1");
+#ifdef ONYX_HAS_THREADS
+  if (options.task_runner == nullptr && options.threads > 1) {
+    s->pool_ = std::make_unique<ThreadPool>(options.threads);
+    options.task_runner = s->pool_.get();
+  }
+#endif
   s->model_ = std::move(model);
-  Result<std::unique_ptr<GraphRunner>> r = GraphRunner::create(*s->model_, s->model_->graph, options);
+  // The plan runs a rewritten copy (tensors are shared, not copied); the reference mode runs
+  // the graph as written.
+  s->plan_model_ = s->model_;
+  if (options.optimize && prims::fast_paths_enabled()) {
+    auto copy = std::make_shared<Model>(*s->model_);
+    size_t changed = remove_identity(copy->graph);
+    changed += remove_dropout(copy->graph, copy->opset(""));
+    changed += static_cast<size_t>(fuse_conv_chains(copy.get()));
+    if (changed > 0) s->plan_model_ = std::move(copy);
+  }
+  Result<std::unique_ptr<GraphRunner>> r = GraphRunner::create(*s->plan_model_, s->plan_model_->graph, options);
   if (!r.ok()) return r.status().with_context(where);
   s->runner_ = std::move(*r);
   for (const ValueInfo& vi : s->model_->graph.inputs) {

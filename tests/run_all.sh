@@ -2,7 +2,8 @@
 # Sets up, builds and runs every test of Onyx: unit tests, the C API example against the
 # installed library, bad-input CLI tests, the reference models in ../shared/models and the
 # ONNX conformance suite against tests/conformance/expected.txt (twice: fast primitives, then
-# scalar references only). The last line sums them all:
+# scalar references only), the hostile-input corpus and the sanitizer job (tests/run_sanitize.sh).
+# The last line sums them all:
 # "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -44,6 +45,14 @@ echo "== bad input through the CLI"
 /usr/bin/python3 tests/cli/test_bad_input.py build/tools/onyx > "$log/bad.txt" 2>&1
 grep -vE '^ok ' "$log/bad.txt"; add_counts "$log/bad.txt"
 
+echo "== hostile inputs (tests/hostile: malformed models, tensor and .npy files, each with its expected error)"
+build/tests/hostile/hostile_corpus tests/hostile > "$log/hostile.txt" 2>&1
+grep -vE '^ok ' "$log/hostile.txt"; add_counts "$log/hostile.txt"
+
+echo "== graph tools through the CLI (check, clean, merge, extract, dot)"
+/usr/bin/python3 tests/graph_tools/test_cli.py build/tools/onyx ../shared/models > "$log/graph.txt" 2>&1
+grep -vE '^ok ' "$log/graph.txt"; add_counts "$log/graph.txt"
+
 echo "== reference models (../shared/models)"
 if [ -d ../shared/models ]; then
   build/tools/onyx test --atol 1e-4 ../shared/models > "$log/models.txt" 2>&1
@@ -65,6 +74,36 @@ grep -vE '^(PASS|SKIP) ' "$log/conf_ref.txt" | tail -40; add_counts "$log/conf_r
 if [ -d ../shared/models ]; then
   ONYX_REFERENCE_KERNELS=1 build/tools/onyx test --atol 1e-4 ../shared/models > "$log/models_ref.txt" 2>&1
   cat "$log/models_ref.txt"; add_counts "$log/models_ref.txt"
+fi
+
+# The three jobs below (cross targets, Cortex-M, sanitizers) are opt-in until each has passed a
+# full .ci/run from a fresh clone: run them with ONYX_SKIP_CROSS=0 ONYX_SKIP_CORTEX_M=0
+# ONYX_SKIP_SANITIZE=0 (see the notes on issues 5 and 7).
+# Linux cross targets under qemu-user (targets/README.md): aarch64 with the conformance suite,
+# armv7 and riscv64 with the unit tests and the models. ONYX_SKIP_CROSS=1 leaves them out.
+if [ "${ONYX_SKIP_CROSS:-1}" != 1 ]; then
+  for target in aarch64 armv7 riscv64; do
+    echo "== cross target $target under qemu-user (targets/build.sh $target --tests)"
+    targets/build.sh "$target" --tests > "$log/cross_$target.txt" 2>&1
+    grep -vE '^ *[0-9]+/[0-9]+ .* OK ' "$log/cross_$target.txt" | tail -60; add_counts "$log/cross_$target.txt"
+  done
+fi
+
+# Bare metal (targets/README.md): the demo firmware with compiled models on Cortex-M4 and -M7
+# under qemu-system-arm. ONYX_SKIP_CORTEX_M=1 leaves it out.
+if [ "${ONYX_SKIP_CORTEX_M:-1}" != 1 ]; then
+  echo "== Cortex-M firmware under qemu-system-arm (targets/cortex-m/run.sh m4 m7)"
+  targets/cortex-m/run.sh m4 m7 > "$log/cortex_m.txt" 2>&1
+  grep -vE '^compiled ' "$log/cortex_m.txt" | tail -40; add_counts "$log/cortex_m.txt"
+fi
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang, build-asan/): unit tests, the hostile
+# corpus, ../shared/models and a 60 s smoke run of each fuzz target (docs/security.md).
+# ONYX_SKIP_SANITIZE=1 leaves it out; ONYX_FUZZ_SECONDS sets the smoke length (0: none).
+if [ "${ONYX_SKIP_SANITIZE:-1}" != 1 ]; then
+  echo "== sanitizers: ASan + UBSan build (tests/run_sanitize.sh)"
+  bash tests/run_sanitize.sh > "$log/sanitize.txt" 2>&1
+  grep -vE '^ok |^PASS ' "$log/sanitize.txt" | tail -60; add_counts "$log/sanitize.txt"
 fi
 
 rm -rf "$log"

@@ -532,7 +532,7 @@ TEST_CASE("hostile: bytes that are not a model") {
   check_error(onyx::load_model_file(dir.path()), Code::kIoError, "not a regular file");
 
   LoadOptions small;
-  small.max_model_bytes = 16;
+  small.limits.max_model_bytes = 16;
   write_bytes(dir / "m.onnx", good);
   check_error(onyx::load_model_file(dir / "m.onnx", small), Code::kResourceExhausted, "over the limit of 16");
   check_error(load_bytes(good, small), Code::kResourceExhausted, "over the limit of 16");
@@ -848,8 +848,8 @@ TEST_CASE("external data") {
     auto r = load_bytes(b, o);
     REQUIRE_MESSAGE(r.ok(), r.status().to_string());
     CHECK(initializer(**r, "W").data_as<float>()[5] == 6.0f);
-    o.max_external_bytes = 8;
-    check_error(load_bytes(b, o), Code::kResourceExhausted, "external-data limit");
+    o.limits.max_total_bytes = 8;
+    check_error(load_bytes(b, o), Code::kResourceExhausted, "Limits::max_total_bytes");
   }
 }
 

@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 packages=(g++ meson ninja-build pkg-config cmake protobuf-compiler libprotobuf-dev libeigen3-dev
-          libxsimd-dev doctest-dev libonnx-testdata python3-onnx python3-numpy)
+          libxsimd-dev doctest-dev libonnx-testdata python3-onnx python3-numpy graphviz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,15 +2,12 @@
 // condition (optional) holds. Body inputs: (iteration_num, cond, v_1..v_N); body outputs:
 // (cond, v_1..v_N, scan_1..scan_K). Node outputs: the final v_1..v_N, then each scan output
 // stacked along a new first axis. Loop-carried values may be tensors, sequences or optionals.
+#include <algorithm>
 #include <vector>
 
 #include "control/values.h"
 
 namespace onyx {
-
-// Safety limit on iterations: a loop with no trip count whose condition never turns false
-// would otherwise run forever.
-constexpr int64_t kMaxLoopIterations = int64_t{1} << 24;
 
 namespace {
 
@@ -91,10 +88,8 @@ class Loop final : public Kernel {
     std::vector<Accum> scans(static_cast<size_t>(n_scan_));
     int64_t iter = 0;
     while (cond && (max_trips < 0 || iter < max_trips)) {
-      if (iter >= kMaxLoopIterations) {
-        return ctx.fail(Code::kResourceExhausted, "Loop reached the limit of ", kMaxLoopIterations,
-                        " iterations");
-      }
+      // A loop with no trip count whose condition never turns false would otherwise run forever.
+      ONYX_TRY(ctx.count_iteration().with_context(str_cat("iteration ", iter)));
       *iter_p = iter;
       *cond_p = cond;
       ONYX_TRY(body_->set_input(0, iter_v));
@@ -136,6 +131,13 @@ class Loop final : public Kernel {
       return ctx.fail(Code::kUnsupported, "scan output ", k, " of the body is not a tensor");
     }
     const Tensor& t = v.tensor;
+    // The stacked output must stay a tensor the session may hold.
+    const int64_t stacked = static_cast<int64_t>(a->strings.size()) +
+                            static_cast<int64_t>(a->bytes.size() / std::max<size_t>(dtype_size(t.dtype()), 1));
+    if (t.numel() > ctx.limits().max_tensor_elements - stacked) {
+      return ctx.fail(Code::kResourceExhausted, "scan output ", k, " stacks more than Limits::max_tensor_elements = ",
+                      ctx.limits().max_tensor_elements, " elements");
+    }
     if (!a->started) {
       a->started = true;
       a->dtype = t.dtype();

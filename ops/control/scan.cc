@@ -188,6 +188,7 @@ class Scan final : public Kernel {
           ONYX_TRY(body_->set_input(n_state_ + j, slices[j]));
         }
         for (int i = 0; i < n_state_; ++i) ONYX_TRY(body_->set_input(i, *cur[i]));
+        ONYX_TRY(ctx.count_iteration().with_context(str_cat("iteration ", it)));
         ONYX_TRY(body_->run().with_context(str_cat("body, iteration ", it)));
 
         std::vector<Value>& next = buffers[it % 2];

@@ -1,14 +1,25 @@
-// Conv (1, 11): N-D grouped convolution. float32 runs prims::conv_fast (depthwise direct,
-// 1x1 GEMM, im2col + GEMM); float64/float16 run the scalar reference prims::conv_ref.
+// Conv (1, 11): N-D grouped convolution, and FusedConv (domain ai.onyx, made by the session's
+// fusion pass): Conv, then + Z (an optional 4th input, broadcast like Add), then an activation
+// ("Relu", or "Clip" with activation_params [min, max]).
+//
+// float32 1-D/2-D convolutions (not depthwise) run a packed GEMM on the active ISA's micro-kernel
+// with the weights packed at prepare and bias, Z and the activation applied as the tiles are
+// written; other float32 shapes run prims::conv_fast (depthwise direct, im2col + Eigen GEMM);
+// float64/float16 and the reference mode run the scalar reference prims::conv_ref.
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "dispatch.h"
+#include "elementwise/broadcast.h"
 #include "kernel.h"
 #include "nn/common.h"
 #include "nn/spatial.h"
 #include "prims/conv.h"
+#include "prims/fast_paths.h"
+#include "prims/packed_gemm.h"
 
 namespace onyx {
 namespace {
@@ -31,21 +42,20 @@ void widen(const Float16* src, size_t n, float* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
 }
 
-// Runs `fast(x, w, b, y, scratch)` on float copies of float16 tensors.
+// Runs `fast(x, w, b, y, scratch)` on float copies of float16 tensors; the result (yn values)
+// is rounded into `out`.
 template <class F>
-void run_widened(RunContext& ctx, bool has_bias, F&& fast) {
+void run_widened(RunContext& ctx, bool has_bias, Float16* out, size_t yn, void* scratch, F&& fast) {
   const Tensor& x = ctx.input(0);
   const Tensor& w = ctx.input(1);
-  Tensor& y = ctx.output(0);
-  auto* base = static_cast<unsigned char*>(ctx.scratch());
+  auto* base = static_cast<unsigned char*>(scratch);
   base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
   auto take = [&](size_t n) {
     auto* p = reinterpret_cast<float*>(base);
     base += align_size(n * 4);
     return p;
   };
-  const auto xn = static_cast<size_t>(x.numel()), wn = static_cast<size_t>(w.numel()),
-             yn = static_cast<size_t>(y.numel());
+  const auto xn = static_cast<size_t>(x.numel()), wn = static_cast<size_t>(w.numel());
   const size_t bn = has_bias ? static_cast<size_t>(ctx.input(2).numel()) : 0;
   float* xf = take(xn);
   float* wf = take(wn);
@@ -55,12 +65,13 @@ void run_widened(RunContext& ctx, bool has_bias, F&& fast) {
   widen(w.data_as<Float16>(), wn, wf);
   if (has_bias) widen(ctx.input(2).data_as<Float16>(), bn, bf);
   fast(xf, wf, has_bias ? bf : nullptr, yf, base);
-  Float16* yh = y.data_as<Float16>();
-  for (size_t i = 0; i < yn; ++i) yh[i] = Float16(yf[i]);
+  for (size_t i = 0; i < yn; ++i) out[i] = Float16(yf[i]);
 }
 
 class ConvKernel final : public Kernel {
  public:
+  explicit ConvKernel(bool fused = false) : fused_(fused) {}
+
   Status prepare(PrepareContext& ctx) override {
     if (!ctx.has_input(0) || !ctx.has_input(1)) {
       return ctx.fail(Code::kInvalidModel, "Conv needs inputs 'X' and 'W'");
@@ -123,13 +134,24 @@ class ConvKernel final : public Kernel {
     if (!n.ok()) return n.status();
     Result<int64_t> wn = checked_numel(ws);
     if (!wn.ok()) return wn.status();
-    ctx.set_output(0, t, ys);
-    if (t == DType::kFloat32) ctx.request_scratch(prims::conv_scratch_bytes(shape_));
+    conv_shape_ = ys;
+    ONYX_TRY(prepare_epilogue(ctx, t, ys));
+    ctx.set_output(0, t, out_shape_);
+    packed_.clear();
+    size_t scratch = 0;
+    if (t == DType::kFloat32) {
+      ONYX_TRY(pack_weights(ctx));
+      workers_ = ctx.workers();
+      scratch = packed_.empty() ? prims::conv_scratch_bytes(shape_) : packed_[0].scratch_bytes() * workers_;
+    }
     if (t == DType::kFloat16) {
       Widened wd{static_cast<size_t>(numel(xs)), static_cast<size_t>(*wn), has_bias_ ? static_cast<size_t>(m) : 0,
                  static_cast<size_t>(*n)};
-      ctx.request_scratch(wd.bytes(prims::conv_scratch_bytes(shape_)));
+      scratch = wd.bytes(prims::conv_scratch_bytes(shape_));
     }
+    // When Z broadcasts the convolution to a bigger shape, the convolution goes to scratch first.
+    if (sum_broadcast_) scratch = align_size(static_cast<size_t>(*n) * dtype_size(t)) + scratch;
+    ctx.request_scratch(scratch);
     return Status();
   }
 
@@ -138,28 +160,183 @@ class ConvKernel final : public Kernel {
     const Tensor& w = ctx.input(1);
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
+    if (!packed_.empty()) {
+      run_packed(ctx);
+      return Status();
+    }
+    // The convolution's own result: y itself, or scratch when Z broadcasts it bigger.
+    void* scratch = ctx.scratch();
+    void* conv_out = y.data();
+    if (sum_broadcast_) {
+      auto* base = static_cast<unsigned char*>(scratch);
+      base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
+      conv_out = base;
+      scratch = base + align_size(static_cast<size_t>(numel(conv_shape_)) * dtype_size(y.dtype()));
+    }
     if (x.dtype() == DType::kFloat16) {
-      run_widened(ctx, has_bias_, [&](const float* xf, const float* wf, const float* bf, float* yf, void* scratch) {
-        prims::conv_fast(shape_, xf, wf, bf, yf, scratch);
-      });
-      return Status();
-    }
-    if (x.dtype() == DType::kFloat32) {
+      run_widened(ctx, has_bias_, static_cast<Float16*>(conv_out), static_cast<size_t>(numel(conv_shape_)), scratch,
+                  [&](const float* xf, const float* wf, const float* bf, float* yf, void* s) {
+                    prims::conv_fast(shape_, xf, wf, bf, yf, s);
+                  });
+    } else if (x.dtype() == DType::kFloat32) {
       prims::conv_fast(shape_, x.data_as<float>(), w.data_as<float>(),
-                       has_bias_ ? ctx.input(2).data_as<float>() : nullptr, y.data_as<float>(), ctx.scratch());
-      return Status();
+                       has_bias_ ? ctx.input(2).data_as<float>() : nullptr, static_cast<float*>(conv_out), scratch);
+    } else {
+      ONYX_TRY(nn::dispatch_float(kConvTypes, x.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        prims::conv_ref<T>(shape_, x.data_as<T>(), w.data_as<T>(), has_bias_ ? ctx.input(2).data_as<T>() : nullptr,
+                           static_cast<T*>(conv_out));
+        return Status();
+      }));
     }
+    if (!fused_) return Status();
     return nn::dispatch_float(kConvTypes, x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      prims::conv_ref<T>(shape_, x.data_as<T>(), w.data_as<T>(), has_bias_ ? ctx.input(2).data_as<T>() : nullptr,
-                         y.data_as<T>());
+      apply_epilogue<T>(ctx, static_cast<const T*>(conv_out), y.data_as<T>());
       return Status();
     });
   }
 
  private:
+  // FusedConv's attributes and Z; for Conv, the output is the convolution's.
+  Status prepare_epilogue(PrepareContext& ctx, DType t, const Dims& conv) {
+    act_ = simd::TileEpilogue{};
+    has_sum_ = false;
+    sum_broadcast_ = false;
+    out_shape_ = conv;
+    if (!fused_) return Status();
+    std::string act;
+    ONYX_TRY(ctx.attr_string("activation", &act, ""));
+    std::vector<float> params;
+    ONYX_TRY(ctx.attr_floats("activation_params", &params));
+    if (act == "Relu") {
+      act_.clamp = true;
+      act_.lo = 0.0f;
+    } else if (act == "Clip") {
+      if (params.size() != 2) return ctx.fail(Code::kInvalidModel, "Clip activation needs activation_params [min, max]");
+      act_.clamp = true;
+      act_.lo = params[0];
+      act_.hi = params[1];
+    } else if (!act.empty()) {
+      return ctx.fail(Code::kUnsupported, "activation '", act, "' is not supported");
+    }
+    has_sum_ = ctx.has_input(3);
+    if (has_sum_) {
+      ONYX_TRY(nn::expect_dtype(ctx, 3, t, "Z"));
+      const Dims* shapes[2] = {&conv, &ctx.in_shape(3)};
+      if (!ew::broadcast_all(shapes, 2, &out_shape_)) {
+        return ctx.fail(Code::kInvalidArgument, "input 'Z' ", shape_str(ctx.in_shape(3)),
+                        " does not broadcast with the convolution ", shape_str(conv));
+      }
+      sum_broadcast_ = ctx.in_shape(3) != conv;
+      if (sum_broadcast_) sum_plan_.build2(conv, ctx.in_shape(3), out_shape_);
+    }
+    return Status();
+  }
+
+  // Packs the weights for the active ISA's GEMM micro-kernel when the fast path applies.
+  Status pack_weights(PrepareContext& ctx) {
+    const simd::SimdKernels* kernels = simd::kernels();
+    const Tensor* w = ctx.in_value(1);
+    if (kernels == nullptr || w == nullptr || !prims::fast_paths_enabled() || shape_.rank() > 2 || sum_broadcast_ ||
+        prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise) {
+      return Status();
+    }
+    const int64_t mg = shape_.out_channels / shape_.group;
+    const int64_t kg = (shape_.in_channels / shape_.group) * shape_.kernel_size();
+    packed_.resize(static_cast<size_t>(shape_.group));
+    for (int64_t g = 0; g < shape_.group; ++g) {
+      ONYX_TRY(packed_[static_cast<size_t>(g)].pack(*kernels, w->data_as<float>() + g * mg * kg, mg, kg, kg,
+                                                    shape_.out_size()));
+    }
+    return Status();
+  }
+
+  void run_packed(RunContext& ctx) {
+    const float* x = ctx.input(0).data_as<float>();
+    float* y = ctx.output(0).data_as<float>();
+    const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
+    const bool one_d = shape_.rank() == 1;
+    prims::BSource src;
+    src.channels = shape_.in_channels / shape_.group;
+    src.in_h = one_d ? 1 : shape_.in[0];
+    src.in_w = shape_.in[one_d ? 0 : 1];
+    src.kernel_h = one_d ? 1 : shape_.kernel[0];
+    src.kernel_w = shape_.kernel[one_d ? 0 : 1];
+    src.stride_h = one_d ? 1 : shape_.strides[0];
+    src.stride_w = shape_.strides[one_d ? 0 : 1];
+    src.dilation_h = one_d ? 1 : shape_.dilations[0];
+    src.dilation_w = shape_.dilations[one_d ? 0 : 1];
+    src.pad_h = one_d ? 0 : shape_.pads[0];
+    src.pad_w = shape_.pads[one_d ? 0 : 1];
+    src.out_h = one_d ? 1 : shape_.out[0];
+    src.out_w = shape_.out[one_d ? 0 : 1];
+    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size();
+    const int64_t mg = shape_.out_channels / shape_.group;
+    if (has_sum_) {
+      std::memcpy(y, ctx.input(3).data(), ctx.output(0).nbytes());  // Z, then the product added onto it
+    }
+    // Threads split the output columns, in chunks of whole micro-tiles.
+    const int64_t nr = packed_[0].tile_cols();
+    const int64_t workers = std::min<int64_t>(workers_, ctx.workers());
+    const int64_t tiles = (out_size + nr - 1) / nr;
+    const int64_t chunk = workers > 1 ? std::max<int64_t>(1, tiles / (4 * workers)) * nr : out_size;
+    const int64_t tasks = (out_size + chunk - 1) / chunk;
+    const size_t per_worker = packed_[0].scratch_bytes();
+    auto* scratch = static_cast<unsigned char*>(ctx.scratch());
+    for (int64_t n = 0; n < shape_.batch; ++n) {
+      for (int64_t g = 0; g < shape_.group; ++g) {
+        src.x = x + (n * shape_.in_channels + g * src.channels) * in_size;
+        simd::TileEpilogue ep = act_;
+        ep.bias = bias != nullptr ? bias + g * mg : nullptr;
+        const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
+        float* c = y + (n * shape_.out_channels + g * mg) * out_size;
+        ctx.parallel_for(tasks, [&](int64_t task, int worker) {
+          const int64_t begin = task * chunk, end = std::min(out_size, begin + chunk);
+          gemm.run(src, c, out_size, has_sum_, ep, scratch + static_cast<size_t>(worker) * per_worker, begin, end);
+        });
+      }
+    }
+  }
+
+  // y = activation(conv + Z) for the paths that do not fuse it into the GEMM.
+  template <class T>
+  void apply_epilogue(RunContext& ctx, const T* conv, T* y) {
+    using Acc = compute_t<T>;
+    auto act = [&](Acc v) {
+      if (!act_.clamp) return v;
+      v = v > Acc(act_.lo) ? v : Acc(act_.lo);
+      return v < Acc(act_.hi) ? v : Acc(act_.hi);
+    };
+    if (!has_sum_) {
+      const int64_t n = numel(conv_shape_);
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(act(static_cast<Acc>(conv[i])));
+      return;
+    }
+    const T* z = ctx.input(3).data_as<T>();
+    if (!sum_broadcast_) {
+      const int64_t n = numel(conv_shape_);
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(act(static_cast<Acc>(conv[i]) + static_cast<Acc>(z[i])));
+      return;
+    }
+    int64_t out = 0;
+    ew::plan_rows(sum_plan_, [&](int64_t, const int64_t* in, int64_t len) {
+      const int64_t sa = sum_plan_.strides[0].back(), sb = sum_plan_.strides[1].back();
+      for (int64_t i = 0; i < len; ++i, ++out) {
+        y[out] = static_cast<T>(act(static_cast<Acc>(conv[in[0] + i * sa]) + static_cast<Acc>(z[in[1] + i * sb])));
+      }
+    });
+  }
+
+  bool fused_ = false;
   prims::ConvShape shape_;
   bool has_bias_ = false;
+  Dims conv_shape_, out_shape_;
+  simd::TileEpilogue act_;
+  bool has_sum_ = false, sum_broadcast_ = false;
+  ew::BroadcastPlan sum_plan_;
+  std::vector<prims::PackedGemm> packed_;
+  int workers_ = 1;  // the scratch is sized for this many
 };
 
 // ConvTranspose (1, 11): the adjoint of Conv. The output size comes from output_shape, or
@@ -310,9 +487,10 @@ class ConvTransposeKernel final : public Kernel {
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
     if (x.dtype() == DType::kFloat16) {
-      run_widened(ctx, has_bias_, [&](const float* xf, const float* wf, const float* bf, float* yf, void* scratch) {
-        prims::conv_transpose_fast(shape_, xf, wf, bf, yf, scratch);
-      });
+      run_widened(ctx, has_bias_, y.data_as<Float16>(), static_cast<size_t>(y.numel()), ctx.scratch(),
+                  [&](const float* xf, const float* wf, const float* bf, float* yf, void* scratch) {
+                    prims::conv_transpose_fast(shape_, xf, wf, bf, yf, scratch);
+                  });
       return Status();
     }
     if (x.dtype() == DType::kFloat32) {
@@ -338,5 +516,6 @@ class ConvTransposeKernel final : public Kernel {
 
 std::unique_ptr<Kernel> make_ConvTranspose() { return make_kernel<ConvTransposeKernel>(); }
 std::unique_ptr<Kernel> make_Conv() { return make_kernel<ConvKernel>(); }
+std::unique_ptr<Kernel> make_FusedConv() { return make_kernel<ConvKernel>(true); }
 
 }  // namespace onyx

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "prims/gemm.h"
+#include "simd/kernels.h"
 
 namespace onyx::prims {
 
@@ -89,10 +90,12 @@ void depthwise_channel(const Geom2& g, const float* x, const float* w, float bia
 }
 
 // 3x3 undilated single-channel correlation with column stride SW. Rows outside the input read
-// `zero_row` (at least g.iw zeros), so the interior loop is branch-free and vectorizes.
+// `zero_row` (at least g.iw zeros), so the interior loop is branch-free; with stride 1 it runs
+// the active ISA's row kernel (same products, same order of additions).
+using Depthwise3x3Row = void (*)(const float*, const float*, const float*, const float*, float, float*, size_t);
 template <int SW>
 void depthwise3x3_channel(const Geom2& g, const float* x, const float* w, float bias, float* y,
-                          const float* zero_row) {
+                          const float* zero_row, Depthwise3x3Row simd_row) {
   const float w00 = w[0], w01 = w[1], w02 = w[2], w10 = w[3], w11 = w[4], w12 = w[5], w20 = w[6], w21 = w[7],
               w22 = w[8];
   // Interior columns: all three taps inside [0, iw).
@@ -125,10 +128,14 @@ void depthwise3x3_channel(const Geom2& g, const float* x, const float* w, float 
       yrow[ow] = acc;
     };
     for (int64_t ow = 0; ow < lo; ++ow) border(ow);
-    for (int64_t ow = lo; ow < hi; ++ow) {
-      const int64_t i = ow * SW;
-      yrow[ow] = bias + w00 * r0[i] + w01 * r0[i + 1] + w02 * r0[i + 2] + w10 * r1[i] + w11 * r1[i + 1] +
-                 w12 * r1[i + 2] + w20 * r2[i] + w21 * r2[i + 1] + w22 * r2[i + 2];
+    if (SW == 1 && simd_row != nullptr && hi > lo) {
+      simd_row(r0 + lo, r1 + lo, r2 + lo, w, bias, yrow + lo, static_cast<size_t>(hi - lo));
+    } else {
+      for (int64_t ow = lo; ow < hi; ++ow) {
+        const int64_t i = ow * SW;
+        yrow[ow] = bias + w00 * r0[i] + w01 * r0[i + 1] + w02 * r0[i + 2] + w10 * r1[i] + w11 * r1[i + 1] +
+                   w12 * r1[i + 2] + w20 * r2[i] + w21 * r2[i + 1] + w22 * r2[i + 2];
+      }
     }
     for (int64_t ow = hi; ow < g.ow; ++ow) border(ow);
   }
@@ -385,6 +392,8 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
     const Geom2 g = geom2(s);
     const bool k3 = use_depthwise3x3(g);
     float* zero_row = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
+    const simd::SimdKernels* kernels = simd::kernels();
+    const Depthwise3x3Row simd_row = kernels != nullptr ? kernels->depthwise3x3_row : nullptr;
     if (k3) std::fill(zero_row, zero_row + g.iw, 0.0f);
     for (int64_t n = 0; n < s.batch; ++n) {
       for (int64_t m = 0; m < s.out_channels; ++m) {
@@ -392,9 +401,9 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
         const float b = bias != nullptr ? bias[m] : 0.0f;
         float* yc = y + (n * s.out_channels + m) * out_size;
         if (k3 && g.sw == 1) {
-          depthwise3x3_channel<1>(g, xc, w + m * k_size, b, yc, zero_row);
+          depthwise3x3_channel<1>(g, xc, w + m * k_size, b, yc, zero_row, simd_row);
         } else if (k3) {
-          depthwise3x3_channel<2>(g, xc, w + m * k_size, b, yc, zero_row);
+          depthwise3x3_channel<2>(g, xc, w + m * k_size, b, yc, zero_row, nullptr);
         } else {
           depthwise_channel(g, xc, w + m * k_size, b, yc);
         }

@@ -242,7 +242,12 @@ class MultinomialKernel final : public RandomKernelBase {
       for (int64_t b = 0; b < batch_; ++b) {
         const X* row = xp + b * classes_;
         double mx = -INFINITY;
-        for (int64_t c = 0; c < classes_; ++c) mx = std::fmax(mx, to_double(row[c]));
+        // Not std::fmax: GCC 12's aarch64 vectorizer crashes (ICE in vect_transform_reduction) on
+        // that reduction. Same result: a NaN element is skipped either way, mx never becomes NaN.
+        for (int64_t c = 0; c < classes_; ++c) {
+          const double v = to_double(row[c]);
+          if (v > mx) mx = v;
+        }
         double total = 0.0;
         for (int64_t c = 0; c < classes_; ++c) {
           total += std::exp(to_double(row[c]) - mx);

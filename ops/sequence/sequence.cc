@@ -136,6 +136,10 @@ class SequenceInsert final : public Kernel {
       }
       if (pos < 0) pos += n;
     }
+    if (n >= ctx.limits().max_sequence_length) {
+      return ctx.fail(Code::kResourceExhausted, "the sequence would hold ", n + 1,
+                      " tensors: over Limits::max_sequence_length = ", ctx.limits().max_sequence_length);
+    }
     Result<Tensor> t = flow::seq_elem(ctx.input(1));
     if (!t.ok()) return t.status();
     Value out;

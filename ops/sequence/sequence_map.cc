@@ -67,6 +67,7 @@ class SequenceMap final : public Kernel {
           ONYX_TRY(body_->set_input(i, v));
         }
       }
+      ONYX_TRY(ctx.count_iteration().with_context(str_cat("element ", k)));
       ONYX_TRY(body_->run().with_context(str_cat("body, element ", k)));
       for (int o = 0; o < n_out; ++o) {
         const Value& r = body_->output(o);

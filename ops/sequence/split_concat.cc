@@ -13,6 +13,7 @@ class SplitToSequence final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override {
     sizes_.clear();
+    chunk_ = 0;
     if (ctx.num_inputs() < 1 || ctx.num_inputs() > 2 || !ctx.has_input(0)) {
       return ctx.fail(Code::kInvalidModel, "SplitToSequence takes inputs 'input' and optional 'split'");
     }
@@ -32,7 +33,7 @@ class SplitToSequence final : public Kernel {
     const int64_t dim = x.shape[static_cast<size_t>(axis_)];
     squeeze_ = false;
     if (!ctx.has_input(1)) {
-      sizes_.assign(static_cast<size_t>(dim), 1);
+      chunk_ = 1;  // not a list of dim ones: dim may be huge, and run() refuses long sequences
       squeeze_ = keepdims == 0;
     } else {
       const InputInfo& s = ctx.input(1);
@@ -45,7 +46,7 @@ class SplitToSequence final : public Kernel {
       if (s.shape.empty()) {
         const int64_t chunk = flow::int_at(*sv, 0);
         if (chunk <= 0) return ctx.fail(Code::kInvalidArgument, "input 'split' must be positive, got ", chunk);
-        for (int64_t start = 0; start < dim; start += chunk) sizes_.push_back(std::min(chunk, dim - start));
+        chunk_ = chunk;
       } else {
         int64_t total = 0;
         for (int64_t i = 0; i < sv->numel(); ++i) {
@@ -70,12 +71,20 @@ class SplitToSequence final : public Kernel {
     const Dims& dims = x.shape();
     const size_t ax = static_cast<size_t>(axis_);
     const int64_t outer = flow::span(dims, 0, ax), len = dims[ax], inner = flow::span(dims, ax + 1, dims.size());
+    // A uniform split into chunks of chunk_ (the last one shorter), or the explicit sizes_.
+    const int64_t count =
+        chunk_ > 0 ? len / chunk_ + (len % chunk_ != 0 ? 1 : 0) : static_cast<int64_t>(sizes_.size());
+    if (count > ctx.limits().max_sequence_length) {
+      return ctx.fail(Code::kResourceExhausted, "the sequence would hold ", count,
+                      " tensors: over Limits::max_sequence_length = ", ctx.limits().max_sequence_length);
+    }
     Value out;
     out.kind = ValueKind::kSequence;
     out.elem_type = t;
-    out.sequence.reserve(sizes_.size());
+    out.sequence.reserve(static_cast<size_t>(count));
     int64_t start = 0;
-    for (int64_t size : sizes_) {
+    for (int64_t k = 0; k < count; ++k) {
+      const int64_t size = chunk_ > 0 ? std::min(chunk_, len - start) : sizes_[static_cast<size_t>(k)];
       Dims d = dims;
       if (squeeze_) {
         d.erase(d.begin() + axis_);
@@ -99,6 +108,7 @@ class SplitToSequence final : public Kernel {
   int64_t axis_ = 0;
   bool squeeze_ = false;
   std::vector<int64_t> sizes_;
+  int64_t chunk_ = 0;  // > 0: equal chunks of this size instead of sizes_
 };
 
 class ConcatFromSequence final : public Kernel {

@@ -88,8 +88,12 @@ class Pad final : public Kernel {
     Dims out(rank);
     for (size_t d = 0; d < rank; ++d) {
       int64_t o = 0;
-      if (!checked_add(in[d], pads[d], &o) || !checked_add(o, pads[d + rank], &o) || o < 0) {
-        return ctx.fail(Code::kInvalidArgument, "'pads' ", shape_str(pads), " give a negative or huge size for ",
+      if (!checked_add(in[d], pads[d], &o) || !checked_add(o, pads[d + rank], &o)) {
+        return ctx.fail(Code::kResourceExhausted, "'pads' ", shape_str(pads), " overflow the size of ",
+                        shape_str(in));
+      }
+      if (o < 0) {
+        return ctx.fail(Code::kInvalidArgument, "'pads' ", shape_str(pads), " give a negative size for ",
                         shape_str(in));
       }
       out[d] = o;

@@ -128,8 +128,9 @@ class OneHot final : public Kernel {
     const Tensor* dv = ctx.in_value(1);
     if (dv == nullptr) return ctx.dynamic();
     depth_ = numeric_as_int(*dv, 0);
-    if (depth_ < 1 || depth_ > kMaxElements) {
-      return ctx.fail(Code::kInvalidArgument, "input 'depth' must be positive");
+    if (depth_ < 1) return ctx.fail(Code::kInvalidArgument, "input 'depth' must be positive");
+    if (depth_ > kMaxElements) {
+      return ctx.fail(Code::kResourceExhausted, "input 'depth' = ", depth_, " is larger than 2^40");
     }
     const auto a = static_cast<size_t>(ax);
     Dims out(ind.begin(), ind.begin() + ax);

@@ -217,8 +217,9 @@ class Resize final : public Kernel {
         }
         const double len = static_cast<double>(in[d]) * scales[d];
         const double o = std::floor(len * extent);
-        if (!(o >= 0.0) || o > static_cast<double>(kMaxElements)) {
-          return ctx.fail(Code::kInvalidArgument, "output size of axis ", d, " is out of range");
+        if (!(o >= 0.0)) return ctx.fail(Code::kInvalidArgument, "output size of axis ", d, " is negative");
+        if (o > static_cast<double>(kMaxElements)) {
+          return ctx.fail(Code::kResourceExhausted, "output size of axis ", d, " (", o, ") is larger than 2^40");
         }
         out[d] = static_cast<int64_t>(o);
         scale[d] = scales[d];

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "onyx/graph.h"
+#include "onyx/limits.h"
+#include "onyx/task_runner.h"
 #include "onyx/status.h"
 #include "onyx/tensor.h"
 #include "onyx/value.h"
@@ -32,10 +34,18 @@ struct SessionOptions {
   // Reject inputs whose shape disagrees with the model's declared input shape. Dtypes are
   // always checked. (Conformance runners turn this off: some suites declare wrong shapes.)
   bool check_input_shapes = true;
-  // Run nodes whose inputs are all constant once at prepare time.
+  // Run nodes whose inputs are all constant once at prepare time (outputs up to
+  // limits.max_fold_bytes).
   bool fold_constants = true;
-  // Largest tensor (bytes) constant folding may produce.
-  size_t fold_limit_bytes = size_t{64} << 20;
+  // Resource bounds (tensor sizes, nodes, nesting, loop iterations): see onyx/limits.h.
+  Limits limits;
+  // Intra-op threads (the caller's included). With task_runner null and threads > 1 the
+  // session starts its own sleeping pool (hosted builds); a firmware may pass its own runner.
+  int threads = 1;
+  TaskRunner* task_runner = nullptr;
+  // Graph rewrites for speed at creation: Identity and inference-time Dropout removed, Conv +
+  // Add + Relu/Clip fused; outputs stay within float rounding of the graph as written.
+  bool optimize = true;
 };
 
 class GraphRunner;
@@ -75,6 +85,8 @@ class Session {
   Session() = default;
   std::shared_ptr<const Model> model_;
   std::vector<ValueInfo> inputs_;
+  std::shared_ptr<const Model> plan_model_;  // model_, or its rewrite (onyx/graph_fusion.h)
+  std::unique_ptr<TaskRunner> pool_;  // when the session made its own threads
   std::unique_ptr<GraphRunner> runner_;
 };
 

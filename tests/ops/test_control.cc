@@ -1140,7 +1140,7 @@ TEST_CASE("Loop: a carried optional tensor alternating between a value and none"
 }
 
 TEST_CASE("Loop: the iteration limit ends a loop that never stops") {
-  // No M, no cond: per the spec the body's cond is ignored, so only the limit (2^24) ends it.
+  // No M, no cond: per the spec the body's cond is ignored, so only Limits::max_loop_iterations ends it.
   Graph body = graph("body", {}, {vi_tensor("iter", DType::kInt64, {}), vi_tensor("c_in", DType::kBool, {})},
                      {vi_tensor("c_in", DType::kBool, {})});
   ModelTest t;

@@ -98,6 +98,7 @@ double now_ms() {
 }
 
 Result<std::shared_ptr<Model>> load_model(const std::string& path) {
+  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".onyx") == 0) return load_compiled_model_file(path);
   return load_model_file(path, LoadOptions{});
 }
 

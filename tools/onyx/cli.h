@@ -37,7 +37,7 @@ int fail(const char* cmd, const Status& s);
 
 double now_ms();
 
-// Loads a model file (.onnx).
+// Loads a model file (.onnx, or a .onyx compiled model).
 Result<std::shared_ptr<Model>> load_model(const std::string& path);
 // Reads an input file: .npy, or a TensorProto/SequenceProto .pb.
 Result<Value> read_input_file(const std::string& path, const TypeInfo* expected);
@@ -57,5 +57,21 @@ int cmd_inspect(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_ops(int argc, char** argv);
 int cmd_demo(int argc, char** argv);
+// .onyx compiled models (cmd_compile.cc, compiled_file.cc).
+int cmd_compile(int argc, char** argv);
+// Reads a .onyx file into 64-byte aligned memory; the model's weights are views into it.
+Result<std::shared_ptr<Model>> load_compiled_model_file(const std::string& path);
+Status write_blob_file(const std::string& path, const std::vector<uint8_t>& blob);
+// Writes `blob` as a 64-byte aligned C array `symbol` in `path` (.c) plus a header (.h) with its
+// size and arena bytes; `from` names the source model in the generated comment.
+Status write_c_array(const std::string& path, const std::string& symbol, const std::vector<uint8_t>& blob,
+                     uint64_t arena_bytes, const std::string& from);
+std::string c_symbol_from_path(const std::string& path);
+// Graph tools (cmd_check.cc, cmd_clean.cc, cmd_merge.cc, cmd_extract.cc, cmd_dot.cc).
+int cmd_check(int argc, char** argv);
+int cmd_clean(int argc, char** argv);
+int cmd_merge(int argc, char** argv);
+int cmd_extract(int argc, char** argv);
+int cmd_dot(int argc, char** argv);
 
 }  // namespace onyx::cli

@@ -1,20 +1,44 @@
 // onyx bench: latency of a model on random (or given) inputs.
 #include <algorithm>
 
+#include <sys/resource.h>
+
 #include "cli.h"
+#include "simd/isa.h"
 
 namespace onyx::cli {
 
+// Peak resident memory of this process image: VmHWM (ru_maxrss would also count the parent's
+// pages carried over fork + exec).
+static long long peak_rss_bytes() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  long long kib = -1;
+  if (f != nullptr) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      if (std::sscanf(line, "VmHWM: %lld kB", &kib) == 1) break;
+    }
+    std::fclose(f);
+  }
+  if (kib < 0) {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    kib = ru.ru_maxrss;
+  }
+  return kib * 1024;
+}
+
 static const char* kBenchHelp =
-    "usage: onyx bench MODEL [--runs N] [--warmup N] [--input NAME=FILE ...] [--json]\n"
+    "usage: onyx bench MODEL [--runs N] [--warmup N] [--threads N] [--input NAME=FILE ...] [--json]\n"
     "\n"
     "Loads and prepares MODEL (timed), then runs it --warmup times untimed and --runs times\n"
-    "timed (defaults 3 and 20) on random inputs unless given. Prints min/median/p90 latency\n"
-    "and the arena bytes; --json prints one line with median_ms, min_ms, p90_ms,\n"
-    "load_prepare_ms, arena_bytes and runs.\n";
+    "timed (defaults 3 and 20) on random inputs unless given, with --threads intra-op threads\n"
+    "(default 1). Prints min/median/p90 latency, the arena bytes, the SIMD ISA and the\n"
+    "process's peak resident memory; --json prints one line with median_ms, min_ms, p90_ms,\n"
+    "load_prepare_ms, arena_bytes, peak_rss_bytes, threads, isa and runs.\n";
 
 int cmd_bench(int argc, char** argv) {
-  Result<Args> args = parse_args(argc, argv, 2, {"--runs", "--warmup", "--input"}, {"--json", "--help", "-h"});
+  Result<Args> args = parse_args(argc, argv, 2, {"--runs", "--warmup", "--input", "--threads"}, {"--json", "--help", "-h"});
   if (!args.ok()) return fail("bench", args.status());
   if (args->has("--help") || args->has("-h")) {
     std::printf("%s", kBenchHelp);
@@ -35,13 +59,22 @@ int cmd_bench(int argc, char** argv) {
     if (!r.ok()) return fail("bench", r.status());
     warmup = *r;
   }
+  long long threads = 1;
+  if (args->has("--threads")) {
+    Result<long long> r = parse_int("--threads", args->get("--threads"));
+    if (!r.ok()) return fail("bench", r.status());
+    threads = *r;
+  }
   if (runs < 1 || warmup < 0) return fail("bench", error(Code::kInvalidArgument, "--runs must be >= 1 and --warmup >= 0"));
+  if (threads < 1 || threads > 256) return fail("bench", error(Code::kInvalidArgument, "--threads must be in 1..256"));
   const std::string& path = args->positional[0];
 
   double t0 = now_ms();
   Result<std::shared_ptr<Model>> model = load_model(path);
   if (!model.ok()) return fail("bench", model.status());
-  Result<std::unique_ptr<Session>> session = Session::create(*model);
+  SessionOptions options;
+  options.threads = static_cast<int>(threads);
+  Result<std::unique_ptr<Session>> session = Session::create(*model, options);
   if (!session.ok()) return fail("bench", session.status());
   Session& s = **session;
   std::vector<Value> keep;
@@ -88,13 +121,15 @@ int cmd_bench(int argc, char** argv) {
   double median = times.size() % 2 ? times[times.size() / 2] : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
   double p90 = times[std::min(times.size() - 1, static_cast<size_t>(0.9 * static_cast<double>(times.size())))];
   if (args->has("--json")) {
-    std::printf("{\"model\": \"%s\", \"median_ms\": %.4f, \"min_ms\": %.4f, \"p90_ms\": %.4f, \"load_prepare_ms\": %.4f, "
-                "\"arena_bytes\": %zu, \"runs\": %lld}\n",
-                json_escape(path).c_str(), median, min, p90, load_ms, s.arena_bytes(), runs);
+    std::printf("{\"model\": \"%s\", \"median_ms\": %.6f, \"min_ms\": %.6f, \"p90_ms\": %.6f, \"load_prepare_ms\": %.4f, "
+                "\"arena_bytes\": %zu, \"peak_rss_bytes\": %lld, \"threads\": %lld, \"isa\": \"%s\", \"runs\": %lld}\n",
+                json_escape(path).c_str(), median, min, p90, load_ms, s.arena_bytes(), peak_rss_bytes(), threads,
+                simd::isa_name(simd::active_isa()), runs);
   } else {
-    std::printf("model: %s\nruns: %lld (warmup %lld)\nlatency: min %.3f ms, median %.3f ms, p90 %.3f ms\n"
-                "load+prepare: %.3f ms\narena: %zu bytes\n",
-                path.c_str(), runs, warmup, min, median, p90, load_ms, s.arena_bytes());
+    std::printf("model: %s\nruns: %lld (warmup %lld), threads %lld, isa %s\nlatency: min %.3f ms, median %.3f ms, p90 %.3f ms\n"
+                "load+prepare: %.3f ms\narena: %zu bytes\npeak resident memory: %lld bytes\n",
+                path.c_str(), runs, warmup, threads, simd::isa_name(simd::active_isa()), min, median, p90, load_ms,
+                s.arena_bytes(), peak_rss_bytes());
   }
   return 0;
 }

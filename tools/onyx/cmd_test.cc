@@ -23,7 +23,7 @@ namespace {
 
 const char* kTestHelp =
     "usage: onyx test PATH... [--rtol R] [--atol A] [--expect FILE] [--skip FILE]\n"
-    "                 [--timeout SEC] [--no-fork] [--write-passing FILE] [--quiet]\n"
+    "                 [--timeout SEC] [--no-fork] [--write-passing FILE] [--quiet] [--max-diff]\n"
     "\n"
     "Each PATH is a test folder (model.onnx + test_data_set_*/input_K.pb, output_K.pb) or a\n"
     "folder searched recursively for them. Float outputs match when |a-b| <= atol + rtol*|b|\n"
@@ -34,6 +34,7 @@ const char* kTestHelp =
     "--expect FILE: tests listed must pass; failures of unlisted tests are counted as skipped.\n"
     "  A listed name followed by 'shape-only' is checked for output dtypes and shapes only.\n"
     "--skip FILE: tests listed are not run (counted as skipped).\n"
+    "--max-diff: PASS lines also give the largest |got - expected| over the float outputs.\n"
     "Exit status 0 only when nothing failed.\n";
 
 struct Outcome {
@@ -64,7 +65,7 @@ std::vector<std::string> list_dir(const std::string& dir) {
 }
 
 void find_tests(const std::string& path, int depth, std::vector<std::string>* out) {
-  if (is_file(path + "/model.onnx")) {
+  if (is_file(path + "/model.onnx") || is_file(path + "/model.onyx")) {
     out->push_back(path);
     return;
   }
@@ -91,12 +92,14 @@ std::string test_name(const std::string& dir) {
   return suite + "/" + base;
 }
 
-// Files named prefix_K.pb in K order.
+// Files named prefix_K.pb (or prefix_K.npy, as `onyx compile --tests` writes) in K order.
 std::vector<std::string> numbered(const std::string& dir, const std::string& prefix) {
   std::vector<std::pair<long, std::string>> found;
   for (const std::string& n : list_dir(dir)) {
-    if (n.rfind(prefix, 0) != 0 || n.size() < prefix.size() + 4 || n.compare(n.size() - 3, 3, ".pb") != 0) continue;
-    std::string num = n.substr(prefix.size(), n.size() - prefix.size() - 3);
+    const size_t ext = n.size() >= 4 && n.compare(n.size() - 4, 4, ".npy") == 0 ? 4 : 3;
+    if (n.rfind(prefix, 0) != 0 || n.size() < prefix.size() + ext + 1 ||
+        (ext == 3 && n.compare(n.size() - 3, 3, ".pb") != 0)) continue;
+    std::string num = n.substr(prefix.size(), n.size() - prefix.size() - ext);
     if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;
     found.push_back({std::stol(num), dir + "/" + n});
   }
@@ -193,9 +196,32 @@ std::string compare_value(const Value& got, const Value& want, double rtol, doub
   return compare_tensor(got.tensor, want.tensor, rtol, atol, shape_only);
 }
 
+// The largest |got - want| over the float elements of two matching values (0 when none):
+// what --max-diff reports for a passing test (e.g. a cross target against the x86 reference).
+double max_abs_diff(const Value& got, const Value& want) {
+  auto of_tensors = [](const Tensor& g, const Tensor& w) {
+    double m = 0.0;
+    if (!is_float(g.dtype()) || g.dtype() != w.dtype() || g.shape() != w.shape()) return m;
+    for (int64_t i = 0; i < g.numel(); ++i) {
+      double d = std::fabs(g.get_as_double(i) - w.get_as_double(i));
+      if (std::isfinite(d)) m = std::max(m, d);
+    }
+    return m;
+  };
+  if (got.kind == ValueKind::kTensor && want.kind == ValueKind::kTensor) return of_tensors(got.tensor, want.tensor);
+  double m = 0.0;
+  if (got.kind == ValueKind::kSequence && want.kind == ValueKind::kSequence) {
+    for (size_t i = 0; i < got.sequence.size() && i < want.sequence.size(); ++i) {
+      m = std::max(m, of_tensors(got.sequence[i], want.sequence[i]));
+    }
+  }
+  return m;
+}
+
 Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_only) {
   Outcome o;
-  Result<std::shared_ptr<Model>> model = load_model(dir + "/model.onnx");
+  // A compiled model.onyx stands in for model.onnx (e.g. from `onyx compile --tests`).
+  Result<std::shared_ptr<Model>> model = load_model(is_file(dir + "/model.onnx") ? dir + "/model.onnx" : dir + "/model.onyx");
   if (!model.ok()) return {'E', model.status().message()};
   // The reference data decides input shapes: a few suite models declare shapes their own
   // data does not have (test_castlike_*), so declared shapes are not enforced here.
@@ -209,6 +235,7 @@ Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_on
     if (n.rfind("test_data_set_", 0) == 0 && is_dir(dir + "/" + n)) sets.push_back(dir + "/" + n);
   }
   if (sets.empty()) return {'E', "no test_data_set_* folder"};
+  double max_diff = 0.0;
   for (const std::string& set : sets) {
     std::vector<std::string> ins = numbered(set, "input_");
     std::vector<std::string> outs = numbered(set, "output_");
@@ -241,9 +268,10 @@ Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_on
         std::string set_name = set.substr(set.rfind('/') + 1);
         return {'F', str_cat(set_name, " output '", vi.name, "' ", d)};
       }
+      if (!shape_only) max_diff = std::max(max_diff, max_abs_diff(*got, *want));
     }
   }
-  return {'P', ""};
+  return {'P', str_cat("max |diff| ", max_diff)};  // printed with --max-diff
 }
 
 // Runs run_test in a child process; a crash or timeout becomes an ERROR outcome.
@@ -340,7 +368,7 @@ std::string counts_str(const Counts& c) {
 
 int cmd_test(int argc, char** argv) {
   Result<Args> args = parse_args(argc, argv, 2, {"--rtol", "--atol", "--expect", "--skip", "--timeout", "--write-passing"},
-                                 {"--no-fork", "--quiet", "--help", "-h"});
+                                 {"--no-fork", "--quiet", "--max-diff", "--help", "-h"});
   if (!args.ok()) return fail("test", args.status());
   if (args->has("--help") || args->has("-h")) {
     std::printf("%s", kTestHelp);
@@ -386,6 +414,7 @@ int cmd_test(int argc, char** argv) {
   }
   bool fork_each = !args->has("--no-fork");
   bool quiet = args->has("--quiet");
+  bool max_diff = args->has("--max-diff");
 
   Counts total;
   std::map<std::string, Counts> per_suite;
@@ -412,8 +441,9 @@ int cmd_test(int argc, char** argv) {
       ++sc.passed;
       passing.push_back(name + (shape_only ? " shape-only" : ""));
       if (!quiet || (use_expect && listed == expect.end())) {
-        std::printf("PASS %s%s%s\n", name.c_str(), shape_only ? " (dtypes and shapes only)" : "",
-                    use_expect && listed == expect.end() ? " (new: not in the expected list)" : "");
+        std::printf("PASS %s%s%s%s\n", name.c_str(), shape_only ? " (dtypes and shapes only)" : "",
+                    use_expect && listed == expect.end() ? " (new: not in the expected list)" : "",
+                    max_diff && !shape_only ? (" (" + o.detail + ")").c_str() : "");
       }
     } else if (counts_as_failure) {
       ++total.failed;

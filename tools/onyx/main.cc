@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "prims/fast_paths.h"
+#include "simd/isa.h"
 
 namespace {
 
@@ -19,10 +20,22 @@ void usage(FILE* out) {
                "                       run ONNX backend-layout test folders and compare outputs\n"
                "  inspect MODEL [--json]\n"
                "                       versions, inputs/outputs, op histogram, parameters, arena\n"
-               "  bench MODEL [--runs N] [--warmup N] [--json]\n"
+               "  bench MODEL [--runs N] [--warmup N] [--threads N] [--json]\n"
                "                       latency min/median/p90 and load+prepare time\n"
                "  ops [--markdown]     list the registered operators with versions and dtypes\n"
                "  demo                 run the bundled camera demo (motion detector + CNN)\n"
+               "  compile MODEL -o OUT.onyx [--shape NAME=DIMS] [--c-array OUT.c] [--list-ops]\n"
+               "                       prepare a model ahead of time (.onyx) for devices\n"
+               "  check MODEL [--static-inputs] [--max-weights B] [--max-arena B]\n"
+               "                       report every problem of a model, naming node and tensor\n"
+               "  clean IN -o OUT [--verify]\n"
+               "                       lossless simplification (fold, Identity, unused, dedupe)\n"
+               "  merge A B --map A_OUT=B_IN ... -o OUT\n"
+               "                       feed outputs of model A into inputs of model B\n"
+               "  extract IN --inputs ... --outputs ... -o OUT\n"
+               "                       the subgraph between given tensors\n"
+               "  dot IN [-o OUT.svg|OUT.png|OUT.dot]\n"
+               "                       draw the graph with Graphviz\n"
                "\n"
                "Run 'onyx <command> --help' for the options of one command.\n");
 }
@@ -41,6 +54,15 @@ int main(int argc, char** argv) {
   // ONYX_REFERENCE_KERNELS=1 runs every primitive on its scalar reference (the test oracle).
   const char* ref = std::getenv("ONYX_REFERENCE_KERNELS");
   if (ref != nullptr && std::strcmp(ref, "1") == 0) onyx::prims::set_fast_paths_enabled(false);
+  // ONYX_MAX_ISA=avx2|sse2|scalar|... caps the SIMD kernels (to test or compare every path).
+  if (const char* isa = std::getenv("ONYX_MAX_ISA"); isa != nullptr && *isa != '\0') {
+    onyx::simd::Isa cap;
+    if (!onyx::simd::parse_isa(isa, &cap)) {
+      std::fprintf(stderr, "onyx: ONYX_MAX_ISA='%s' is not one of scalar, sse2, avx2, avx512, neon, neon64\n", isa);
+      return 2;
+    }
+    onyx::simd::set_max_isa(cap);
+  }
   const char* cmd = argv[1];
   using namespace onyx::cli;
   if (std::strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
@@ -49,6 +71,12 @@ int main(int argc, char** argv) {
   if (std::strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
   if (std::strcmp(cmd, "ops") == 0) return cmd_ops(argc, argv);
   if (std::strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
+  if (std::strcmp(cmd, "compile") == 0) return cmd_compile(argc, argv);
+  if (std::strcmp(cmd, "check") == 0) return cmd_check(argc, argv);
+  if (std::strcmp(cmd, "clean") == 0) return cmd_clean(argc, argv);
+  if (std::strcmp(cmd, "merge") == 0) return cmd_merge(argc, argv);
+  if (std::strcmp(cmd, "extract") == 0) return cmd_extract(argc, argv);
+  if (std::strcmp(cmd, "dot") == 0) return cmd_dot(argc, argv);
   std::fprintf(stderr, "onyx: unknown command '%s'\n\n", cmd);
   usage(stderr);
   return 2;
