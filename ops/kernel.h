@@ -94,6 +94,21 @@ class PrepareContext {
   void request_scratch(size_t bytes) { scratch_bytes_ = bytes; }
   // Threads RunContext::parallel_for will use (size per-worker scratch with it).
   int workers() const { return workers_; }
+  // The session's resource bounds (onyx/limits.h). A kernel that builds tables sized by an
+  // output shape checks that shape first: the executor checks declared outputs only after
+  // prepare() returns.
+  const Limits& limits() const {
+    static const Limits defaults;
+    return limits_ != nullptr ? *limits_ : defaults;
+  }
+  // checked_numel(dims), also held to Limits::max_tensor_elements (kResourceExhausted).
+  Result<int64_t> checked_elements(const Dims& dims) const {
+    Result<int64_t> n = checked_numel(dims);
+    if (!n.ok() || *n <= limits().max_tensor_elements) return n;
+    return Status(Code::kResourceExhausted, str_cat("shape ", shape_str(dims), " has ", *n,
+                                                    " elements: over Limits::max_tensor_elements = ",
+                                                    limits().max_tensor_elements));
+  }
 
   // Attribute access with spec defaults. The typed getters return an error through `status`
   // when the attribute exists with the wrong type.
@@ -142,6 +157,7 @@ class PrepareContext {
     subgraphs_ = p;
   }
   void set_workers(int workers) { workers_ = workers; }
+  void set_limits(const Limits* limits) { limits_ = limits; }
   bool is_dynamic() const { return dynamic_; }
   size_t scratch_bytes() const { return scratch_bytes_; }
   const std::vector<OutputDecl>& outputs() const { return outputs_; }
@@ -156,6 +172,7 @@ class PrepareContext {
   bool dynamic_ = false;
   size_t scratch_bytes_ = 0;
   int workers_ = 1;
+  const Limits* limits_ = nullptr;
   SubgraphProvider* subgraphs_ = nullptr;
   const Graph* graph_ = nullptr;
 };

@@ -361,6 +361,7 @@ Status GraphRunner::prepare() {
   }
 
   PrepareContext pctx;
+  pctx.set_limits(&options_.limits);
   std::vector<BufferRequest> requests;
   std::vector<std::pair<int, int>> request_owner;  // (slot id, or -1 - step pos for scratch)
   static_elements_ = 0;
@@ -563,6 +564,7 @@ Status GraphRunner::run_dynamic(Step& s) {
     }
   }
   PrepareContext pctx;
+  pctx.set_limits(&options_.limits);
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, true));
   pctx.set_scope(graph_, s.subgraphs.get());
   pctx.set_workers(options_.task_runner != nullptr ? options_.task_runner->workers() : 1);

@@ -44,10 +44,15 @@ start=$(date +%s)
 elapsed() { echo "$(( $(date +%s) - start )) s"; }
 
 targets/linux/setup.sh "$target" || { echo "$target: setup failed"; echo "0 passed, 1 failed"; exit 1; }
-if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" --cross-file "$sysroot.ini" --cross-file "targets/$triple.ini" \
+# Meson reads machine files only at the first setup: a changed cross file needs a fresh setup.
+cross_files=$(cat "$sysroot.ini" "targets/$triple.ini")
+if [ ! -f "$build/build.ninja" ] || [ "$(cat "$build/cross-files.txt" 2>/dev/null)" != "$cross_files" ]; then
+  wipe=()
+  [ -f "$build/build.ninja" ] && wipe=(--wipe)
+  meson setup "${wipe[@]}" "$build" --cross-file "$sysroot.ini" --cross-file "targets/$triple.ini" \
     --buildtype=release "${options[@]}" >/dev/null ||
     { echo "$target: meson setup failed (see $build/meson-logs/meson-log.txt)"; echo "0 passed, 1 failed"; exit 1; }
+  echo "$cross_files" > "$build/cross-files.txt"
 fi
 if ! ninja -C "$build" > "$build/ninja.log" 2>&1; then
   grep -E 'error|FAILED' "$build/ninja.log" | head -40
@@ -94,8 +99,9 @@ elif [ "$target" != riscv64 ]; then
 else
   # No protobuf on the target: the build machine's onyx compiles each model to .onyx and
   # converts the inputs to raw files; the target runs onyx_run_compiled.
-  [ -x build/tools/onyx ] || tools/setup.sh >/dev/null
-  /usr/bin/python3 targets/linux/compiled_models.py --onyx build/tools/onyx \
+  host_onyx=${ONYX_HOST_ONYX:-build/tools/onyx}  # the build machine's onyx (tools/setup.sh builds it)
+  [ -x "$host_onyx" ] || tools/setup.sh >/dev/null
+  /usr/bin/python3 targets/linux/compiled_models.py --onyx "$host_onyx" \
     --runner "$build/targets/linux/onyx_run_compiled" --wrap "${wrap[*]}" --atol 1e-4 ../shared/models \
     > "$log/models.txt" 2>&1
   cat "$log/models.txt"; add_counts "$log/models.txt"

@@ -188,7 +188,11 @@ class MatMulKernel final : public Kernel {
     if (!b_vec) ys.push_back(n_);
     Result<int64_t> total = checked_numel(ys);
     if (!total.ok()) return total.status();
-    const int64_t nb = numel(batch);
+    // The batch count sizes the offset tables below; with m or n zero it is not bounded by the
+    // output's size.
+    Result<int64_t> batches = ctx.checked_elements(batch);
+    if (!batches.ok()) return batches.status().with_context("batch axes");
+    const int64_t nb = *batches;
 
     // Offsets (in elements) of each output batch's A and B matrices.
     a_off_.assign(static_cast<size_t>(nb), 0);

@@ -98,7 +98,7 @@ class Pad final : public Kernel {
       }
       out[d] = o;
     }
-    Result<int64_t> total = checked_numel(out);
+    Result<int64_t> total = ctx.checked_elements(out);  // before maps_ is sized by it
     if (!total.ok()) return total.status();
     if (mode_ != PadMode::kConstant && *total > 0) {
       for (size_t d = 0; d < rank; ++d) {
@@ -107,9 +107,10 @@ class Pad final : public Kernel {
         }
       }
     }
-    // Per-axis source maps, and the identity run of the last axis.
+    // Per-axis source maps, and the identity run of the last axis. An empty output reads nothing,
+    // and its other axes may be huge: no maps then.
     maps_.assign(rank, {});
-    for (size_t d = 0; d < rank; ++d) {
+    for (size_t d = 0; d < rank && *total > 0; ++d) {
       maps_[d].resize(static_cast<size_t>(out[d]));
       for (int64_t o = 0; o < out[d]; ++o) maps_[d][static_cast<size_t>(o)] = pad_source(o, pads[d], in[d], mode_);
     }

@@ -226,7 +226,7 @@ class Resize final : public Kernel {
         length[d] = len;
       }
     }
-    Result<int64_t> total = checked_numel(out);
+    Result<int64_t> total = ctx.checked_elements(out);  // before the taps are sized by it
     if (!total.ok()) return total.status();
     const int64_t in_total = numel(in);
     if (*total > 0 && in_total == 0) {
@@ -234,6 +234,11 @@ class Resize final : public Kernel {
                       shape_str(out));
     }
 
+    // An empty output computes nothing, and its other axes may be huge: no taps then.
+    if (*total == 0) {
+      ctx.set_output(0, dtype_, std::move(out));
+      return Status();
+    }
     // Taps per axis. Rank-1 inputs get a leading unit axis so run() always sees rank >= 2.
     const Dims strides = strides_of(in);
     if (rank == 1) axes_.push_back(identity_axis());
@@ -241,6 +246,17 @@ class Resize final : public Kernel {
       const double roi_start = roi.empty() ? 0.0 : roi[d];
       const double roi_end = roi.empty() ? 1.0 : roi[d + rank];
       axes_.push_back(build_axis(in[d], out[d], strides[d], scale[d], length[d], roi_start, roi_end));
+    }
+    // Every output element reads the product of the axes' taps: cubic over many resized axes
+    // would make that (and the tables below) explode.
+    constexpr int64_t kMaxTaps = int64_t{1} << 16;
+    int64_t taps = 1;
+    for (const AxisTaps& a : axes_) {
+      taps *= a.k;
+      if (taps > kMaxTaps) {
+        return ctx.fail(Code::kUnsupported, "Resize would read more than ", kMaxTaps,
+                        " input elements per output element (", axes_.size(), " interpolated axes)");
+      }
     }
     size_t lead_combos = 1;
     for (size_t d = 0; d + 2 < axes_.size(); ++d) lead_combos *= static_cast<size_t>(axes_[d].k);

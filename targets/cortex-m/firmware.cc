@@ -55,6 +55,9 @@ int run_model(const FwModel& m) {
   SessionOptions so;
   so.arena = fw_arena;
   so.arena_size = fw_arena_bytes;
+  // The compiler applied the runtime's rewrites already; the blob's operators are what runs
+  // (and all this op-subset build has).
+  so.optimize = false;
   Result<std::unique_ptr<Session>> session = Session::create(cm->model, so);
   if (!session.ok()) {
     std::printf("error %s: %s\n", m.name, session.status().to_string().c_str());

@@ -49,13 +49,10 @@ inline Result<Tensor> random_tensor(const TypeInfo& t, unsigned seed) {
     return error(Code::kUnsupported, "only tensors of a known element type are generated");
   }
   Dims dims;
-  int64_t n = 1;
-  for (const Dim& d : t.shape) {
-    const int64_t v = d.fixed() ? d.value : 1;
-    if (v < 0 || v > (int64_t{1} << 16) || (n *= v) > (int64_t{1} << 16)) {
-      return error(Code::kUnsupported, "inputs of more than 2^16 elements are not generated");
-    }
-    dims.push_back(v);
+  for (const Dim& d : t.shape) dims.push_back(d.fixed() ? d.value : 1);
+  Result<int64_t> n = checked_numel(dims);
+  if (!n.ok() || *n > (int64_t{1} << 16)) {
+    return error(Code::kUnsupported, "inputs of more than 2^16 elements are not generated");
   }
   Result<Tensor> r = Tensor::make(t.elem, dims);
   if (!r.ok()) return r;

@@ -7,7 +7,8 @@ to change it (it rewrites every file).
 Manifest lines: FILE KIND CODE FRAGMENT...
   KIND      model (load, create a session, bind random inputs, run), tensor (read_value_file
             for a tensor-typed input, as `onyx run` and `onyx test` read them), npy (read_npy_file)
-  CODE      the onyx::Code name the first failing step must return (never Ok, never a crash)
+  CODE      the onyx::Code name the first failing step must return; OK only for regressions of
+            fuzzer findings whose correct outcome is a successful run (never a crash)
   FRAGMENT  text the error message must contain (the rest of the line; may be empty)
 
 The expected codes follow the contract of proto/loader.h, onyx/limits.h and ops/kernel.h:
@@ -659,6 +660,35 @@ def file_cases():
                                   version=b"\x09\x00"), "npy", "Unsupported", "version 9.0")
 
 
+# ---------------------------------------------------------------------------------------------
+# Regressions of fuzzer findings (tests/fuzz): each crashed before its fix.
+
+
+def fuzz_cases():
+    n = helper.make_node
+    # Pad built per-axis source maps sized by the output before the executor held the output to
+    # the limits: pads of 2^39 allocated terabytes (fuzz_prepare, out of memory).
+    emit("fuzz_pad_huge_axis.onnx",
+         model([n("Pad", ["x", "p"], ["y"], name="pad")], [vi("x", shape=(2,))], [vi("y", shape=None)],
+               [i64("p", [0, 1 << 39])]), "model", "ResourceExhausted", "Limits::max_tensor_elements")
+    # The same maps for an empty output whose other axis is huge: nothing to compute, no maps.
+    emit("fuzz_pad_empty_huge_axis.onnx",
+         model([n("Pad", ["x", "p"], ["y"], name="pad")], [vi("x", shape=(0, 2))], [vi("y", shape=None)],
+               [i64("p", [0, 0, 0, (1 << 40) - 2])]), "model", "OK", "")
+    # Resize's taps, likewise; and cubic over ten resized axes reads 4^10 inputs per output.
+    emit("fuzz_resize_empty_huge_axis.onnx",
+         model([n("Resize", ["x", "", "", "sz"], ["y"], name="rz")], [vi("x", shape=(1, 1, 2, 2))],
+               [vi("y", shape=None)], [i64("sz", [1, 1, 0, 1 << 40])]), "model", "OK", "")
+    emit("fuzz_resize_cubic_10_axes.onnx",
+         model([n("Resize", ["x", "", "", "sz"], ["y"], name="rz", mode="cubic")], [vi("x", shape=(2,) * 10)],
+               [vi("y", shape=None)], [i64("sz", [1] * 10)]), "model", "Unsupported", "input elements per output")
+    # MatMul's per-batch offset tables for an empty product with 2^40 batches.
+    emit("fuzz_matmul_empty_huge_batch.onnx",
+         model([n("MatMul", ["a", "b"], ["y"], name="mm")], [vi("a", shape=(1 << 20, 1 << 20, 0, 4))],
+               [vi("y", shape=None)], [f32("b", [0] * 8, (4, 2))]), "model", "ResourceExhausted",
+         "Limits::max_tensor_elements")
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -672,6 +702,7 @@ def main():
     size_cases()
     runtime_cases()
     file_cases()
+    fuzz_cases()
     names = [e[0] for e in entries]
     assert len(names) == len(set(names)), "duplicate corpus file names"
     for name in os.listdir(OUT):
