@@ -5,6 +5,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "simd/fma.h"
 #include "simd/kernels.h"
 
 namespace onyx::simd {
@@ -32,7 +33,7 @@ void gemm_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
     for (int r = 0; r < MR; ++r) {
       const V ar(a[r]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = Fma<Arch>::apply(ar, bv[v], acc[r][v]);
     }
     a += MR;
     b += NR;
