@@ -14,16 +14,19 @@ using namespace onyx::simd;
 
 namespace {
 
-// The ISA this build must pick on any CPU it can run on.
+#if !defined(__x86_64__)
+// The ISA this build must pick on any CPU it can run on (x86 is checked separately: the best
+// ISA depends on the CPU).
 Isa expected_isa() {
 #if defined(__aarch64__)
   return Isa::kNeon64;
 #elif defined(__ARM_NEON)
   return Isa::kNeon;
 #else
-  return Isa::kScalar;  // x86 is checked separately: the best ISA depends on the CPU
+  return Isa::kScalar;
 #endif
 }
+#endif
 
 }  // namespace
 

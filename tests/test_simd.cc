@@ -101,8 +101,15 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
           CHECK(same);
         }
       }
-      k.clamp(pa, out.data() + 1, n, -0.5f, 0.75f);
       bool same = true;
+      for (int64_t stride : {1, 2, 3}) {
+        std::vector<float> src = random_floats(n * static_cast<size_t>(stride) + 1, 15);
+        k.gather(src.data() + 1, stride, out.data() + 1, n);
+        for (size_t i = 0; i < n; ++i) same &= out[i + 1] == src[1 + i * static_cast<size_t>(stride)];
+      }
+      CHECK(same);
+      k.clamp(pa, out.data() + 1, n, -0.5f, 0.75f);
+      same = true;
       for (size_t i = 0; i < n; ++i) same &= out[i + 1] == std::min(std::max(pa[i], -0.5f), 0.75f);
       CHECK(same);
       k.scale_shift(pa, out.data() + 1, n, 1.5f, -0.25f);

@@ -59,6 +59,7 @@ class PackedGemm {
 
  private:
   simd::SimdKernels::GemmTile tile_;
+  void (*gather_)(const float* src, int64_t stride, float* out, size_t n) = nullptr;  // packs B rows
   int64_t m_ = 0, k_ = 0, kc_ = 0;
   Tensor panels_;  // [ceil(m / MR)][k][MR], zero rows past m
 };

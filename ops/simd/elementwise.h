@@ -81,6 +81,20 @@ void binary(BinaryOp op, Operands kind, const float* a, const float* b, float* o
 }
 
 template <class Arch>
+void gather(const float* src, int64_t stride, float* out, size_t n) {
+  if (stride == 1) {
+    using V = xsimd::batch<float, Arch>;
+    constexpr size_t L = V::size;
+    size_t i = 0;
+    for (; i + L <= n; i += L) V::load_unaligned(src + i).store_unaligned(out + i);
+    for (; i < n; ++i) out[i] = src[i];
+    return;
+  }
+  // Strided: a plain loop, vectorised by the compiler with this ISA's flags where it pays.
+  for (size_t i = 0; i < n; ++i) out[i] = src[static_cast<int64_t>(i) * stride];
+}
+
+template <class Arch>
 void clamp(const float* x, float* out, size_t n, float lo, float hi) {
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;

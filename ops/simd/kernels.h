@@ -42,6 +42,8 @@ struct SimdKernels {
 
   // out[i] = op(a[i], b[i]) (a or b read as one scalar per `operands`).
   void (*binary)(BinaryOp op, Operands operands, const float* a, const float* b, float* out, size_t n) = nullptr;
+  // out[i] = src[i * stride] (stride >= 1): the rows of im2col panels.
+  void (*gather)(const float* src, int64_t stride, float* out, size_t n) = nullptr;
   // out[i] = clamp(x[i], lo, hi) — Relu and Clip.
   void (*clamp)(const float* x, float* out, size_t n, float lo, float hi) = nullptr;
   // out[i] = x[i] * scale + shift (rounded after the multiply and after the add).

@@ -34,6 +34,7 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.isa = isa;
   add_tiles<Arch, RV...>(k);
   k.binary = &binary<Arch>;
+  k.gather = &gather<Arch>;
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
   k.depthwise3x3_row = &depthwise3x3_row<Arch>;
