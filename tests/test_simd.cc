@@ -145,6 +145,20 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
         mx = std::max(mx, pa[i]);
       }
       CHECK(k.sum(pa, n) == doctest::Approx(sum).epsilon(1e-5).scale(1.0));
+      double dot = 0.0, abs_dot = 0.0;
+      for (size_t i = 0; i < n; ++i) {
+        dot += static_cast<double>(pa[i]) * pb[i];
+        abs_dot += std::fabs(static_cast<double>(pa[i]) * pb[i]);
+      }
+      CHECK(std::fabs(k.dot(pa, pb, n) - dot) <= 1e-6 * abs_dot + 1e-30);
+      std::copy(pb, pb + n, out.begin() + 1);
+      k.axpy(-0.75f, pa, out.data() + 1, n);
+      same = true;
+      for (size_t i = 0; i < n; ++i) {
+        const float prod = -0.75f * pa[i];
+        same &= out[i + 1] == pb[i] + prod;
+      }
+      CHECK(same);
       CHECK(k.max(pa, n) == mx);
     }
   }
@@ -218,6 +232,61 @@ prims::ConvShape conv_shape(int64_t c, int64_t h, int64_t w, int64_t m, int64_t 
 }
 
 }  // namespace
+
+TEST_CASE("simd: sgemm equals gemm_ref on every ISA (and Eigen), every layout, awkward sizes") {
+  struct Size {
+    int64_t m, n, k;
+  };
+  const Size sizes[] = {{1, 1, 1}, {1, 37, 300}, {2, 5, 3}, {13, 33, 17}, {7, 1, 9}, {25, 70, 600}, {250, 9, 5}};
+  const simd::Isa best = simd::active_isa();
+  std::vector<simd::Isa> isas = machine_isas();
+  isas.push_back(simd::Isa::kScalar);  // no table: sgemm runs Eigen
+  for (simd::Isa isa : isas) {
+    simd::set_max_isa(isa);
+    CAPTURE(simd::isa_name(isa));
+    for (const Size& z : sizes) {
+      for (int layout = 0; layout < 4; ++layout) {
+        const bool ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+        CAPTURE(z.m);
+        CAPTURE(z.n);
+        CAPTURE(z.k);
+        CAPTURE(layout);
+        // Leading dimensions one past the minimum, so rows are not contiguous.
+        const int64_t lda = (ta ? z.m : z.k) + 1, ldb = (tb ? z.k : z.n) + 1, ldc = z.n + 2;
+        std::vector<float> a = random_floats(static_cast<size_t>((ta ? z.k : z.m) * lda), 21);
+        std::vector<float> b = random_floats(static_cast<size_t>((tb ? z.n : z.k) * ldb), 22);
+        std::vector<float> c0 = random_floats(static_cast<size_t>(z.m * ldc), 23);
+        for (float beta : {0.0f, 1.0f, 0.5f}) {
+          const float alpha = beta == 0.5f ? -1.5f : 1.0f;
+          std::vector<double> ad(a.begin(), a.end()), bd(b.begin(), b.end()), ref(c0.begin(), c0.end());
+          prims::gemm_ref<double>(ta, tb, z.m, z.n, z.k, alpha, ad.data(), lda, bd.data(), ldb, beta, ref.data(), ldc);
+          std::vector<float> c = c0;
+          if (beta == 0.0f) {
+            for (int64_t i = 0; i < z.m; ++i) std::fill_n(c.begin() + i * ldc, z.n, std::numeric_limits<float>::quiet_NaN());
+          }
+          std::vector<unsigned char> scratch(prims::sgemm_scratch_bytes(z.m, z.n, z.k));
+          prims::sgemm(ta, tb, z.m, z.n, z.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc, scratch.data());
+          double worst = 0.0;
+          bool padding_kept = true;
+          for (int64_t i = 0; i < z.m; ++i) {
+            for (int64_t j = 0; j < ldc; ++j) {
+              const size_t at = static_cast<size_t>(i * ldc + j);
+              if (j < z.n) {
+                worst = std::max(worst, std::fabs(static_cast<double>(c[at]) - ref[at]));
+              } else {
+                padding_kept &= c[at] == c0[at];  // past n: never written
+              }
+            }
+          }
+          CHECK(padding_kept);
+          CHECK(worst <= 1e-5 * static_cast<double>(z.k + 2));
+        }
+      }
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+  CHECK(simd::active_isa() == best);
+}
 
 TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split") {
   const prims::ConvShape shapes[] = {

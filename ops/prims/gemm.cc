@@ -1,4 +1,5 @@
-// sgemm on Eigen's blocked GEMM kernel (packing + gebp micro-kernel), driven directly so
+// sgemm on the active ISA's GEMM micro-kernels (see tile_sgemm below) or, without a SIMD table,
+// on Eigen's blocked GEMM kernel (packing + gebp micro-kernel), driven directly so
 // that the packing buffers come from our scratch instead of Eigen's allocator:
 // general_matrix_matrix_product::run() uses blocking.blockA()/blockB() when they are set,
 // and only falls back to alloca/malloc when they are null. EIGEN_DONT_PARALLELIZE keeps it
@@ -7,6 +8,8 @@
 #include "prims/gemm.h"
 
 #include "prims/fast_paths.h"
+#include "prims/packed_gemm.h"
+#include "simd/kernels.h"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -53,11 +56,74 @@ void run_eigen(const SgemmPlan& plan, Index rows, Index cols, Index depth, const
       nullptr);
 }
 
+// Blocking of the micro-kernel path: K in slices whose B panel (kc x NR) stays in L1, rows of
+// op(A) in blocks of at most kTileMc (a multiple of every tile's MR) packed once per slice.
+constexpr int64_t kTileKc = 256;
+constexpr int64_t kTileMc = 240;
+
+// C (m x n, already beta-scaled) += alpha * op(A) * op(B) on the micro-kernel `t`.
+void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels::GemmTile& t, bool trans_a, bool trans_b, int64_t m,
+                int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                int64_t ldc, void* scratch) {
+  const int mr = t.mr, nr = t.nr;
+  float* a_pack = align_up(scratch);                  // [plan.mc / mr][kc][mr]
+  float* b_pack = align_up(a_pack + plan.mc * plan.kc);  // [kc][nr]
+  const simd::TileEpilogue none;
+  for (int64_t i_blk = 0; i_blk < m; i_blk += plan.mc) {
+    const int64_t mc = std::min(plan.mc, m - i_blk);
+    for (int64_t k0 = 0; k0 < k; k0 += plan.kc) {
+      const int64_t kc = std::min(plan.kc, k - k0);
+      // A panels: rows i_blk.. of op(A) times alpha, MR rows interleaved per k, zero-padded.
+      float* dst = a_pack;
+      for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+        for (int64_t p = 0; p < kc; ++p) {
+          for (int r = 0; r < mr; ++r) {
+            const int64_t i = i_blk + i0 + r;
+            float v = 0.0f;
+            if (i0 + r < mc) v = trans_a ? a[(k0 + p) * lda + i] : a[i * lda + k0 + p];
+            *dst++ = alpha == 1.0f ? v : alpha * v;
+          }
+        }
+      }
+      for (int64_t j0 = 0; j0 < n; j0 += nr) {
+        const int cols = static_cast<int>(std::min<int64_t>(nr, n - j0));
+        // B panel: op(B) rows k0.., columns j0.., zero-padded to nr columns.
+        if (trans_b) {
+          for (int j = 0; j < nr; ++j) {
+            const float* src = b + (j0 + j) * ldb + k0;
+            for (int64_t p = 0; p < kc; ++p) b_pack[p * nr + j] = j < cols ? src[p] : 0.0f;
+          }
+        } else {
+          for (int64_t p = 0; p < kc; ++p) {
+            const float* src = b + (k0 + p) * ldb + j0;
+            float* row = b_pack + p * nr;
+            for (int j = 0; j < cols; ++j) row[j] = src[j];
+            for (int j = cols; j < nr; ++j) row[j] = 0.0f;
+          }
+        }
+        for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+          t.fn(kc, a_pack + i0 * kc, b_pack, c + (i_blk + i0) * ldc + j0, ldc,
+               static_cast<int>(std::min<int64_t>(mr, mc - i0)), cols, true, false, none);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 SgemmPlan sgemm_plan(int64_t m, int64_t n, int64_t k) {
   SgemmPlan p;
   if (m <= 0 || n <= 0 || k <= 0) return p;
+  if (const simd::SimdKernels* kernels = simd::kernels(); kernels != nullptr && kernels->gemm_tiles > 0) {
+    p.tile = choose_tile(*kernels, m, n);
+    const int64_t mr = kernels->gemm[p.tile].mr, nr = kernels->gemm[p.tile].nr;
+    p.kc = std::min(k, kTileKc);
+    p.mc = std::min((m + mr - 1) / mr * mr, kTileMc);
+    p.nc = nr;
+    p.scratch_bytes = static_cast<size_t>(p.mc * p.kc + p.kc * nr) * sizeof(float) + 2 * kAlign;
+    return p;
+  }
   // The product is computed as C^T (n x m, col-major) = op(B)^T * op(A)^T: Eigen's rows are
   // our n, its cols our m.
   Index kc = k, mc = n, nc = m;
@@ -89,6 +155,24 @@ void sgemm(const SgemmPlan& plan, bool trans_a, bool trans_b, int64_t m, int64_t
   if (k <= 0 || alpha == 0.0f) return;
   if (plan.kc <= 0 || plan.mc <= 0 || plan.nc <= 0 || scratch == nullptr) {  // planned for an empty product
     gemm_ref<float>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1.0f, c, ldc);
+    return;
+  }
+  if (plan.tile >= 0) {
+    const simd::SimdKernels& kernels = *simd::kernels();
+    // One row of op(A) (batch-1 fully connected layers): a matrix-vector product, without the
+    // tile's padding to MR rows. op(B) rows or columns are contiguous in one of the layouts.
+    if (m == 1 && !trans_b) {
+      for (int64_t p = 0; p < k; ++p) {
+        const float ap = alpha * (trans_a ? a[p * lda] : a[p]);
+        kernels.axpy(ap, b + p * ldb, c, static_cast<size_t>(n));
+      }
+      return;
+    }
+    if (m == 1 && trans_b && (!trans_a || lda == 1)) {
+      for (int64_t j = 0; j < n; ++j) c[j] += alpha * kernels.dot(a, b + j * ldb, static_cast<size_t>(k));
+      return;
+    }
+    tile_sgemm(plan, kernels.gemm[plan.tile], trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, scratch);
     return;
   }
   // Row-major C (m x n) is col-major C^T (n x m) with stride ldc. Its factors:

@@ -7,9 +7,11 @@
 // When beta == 0, C is only written (NaN or garbage in C does not propagate).
 //
 // gemm_ref is the plain scalar reference for any element type (16-bit floats accumulate in
-// float through Acc). sgemm is the fast float32 path built on Eigen's blocked GEMM kernel; it
-// runs single-threaded and allocates nothing: its packing buffers live in caller-provided
-// scratch of sgemm_scratch_bytes(m, n, k) bytes.
+// float through Acc). sgemm is the fast float32 path: the active ISA's GEMM micro-kernels
+// (simd::SimdKernels) with both operands packed as it goes, dot/axpy kernels for a single row,
+// or Eigen's blocked GEMM when no SIMD table is compiled in. It runs single-threaded and
+// allocates nothing: its packing buffers live in caller-provided scratch of
+// sgemm_scratch_bytes(m, n, k) bytes.
 #pragma once
 
 #include <cstddef>
@@ -40,6 +42,7 @@ void gemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, Acc a
 // serves every product with smaller or equal m, n and k (Eigen's blocking heuristic is not
 // monotone, so a smaller product must not compute its own: it could need more scratch).
 struct SgemmPlan {
+  int tile = -1;  // index of the SIMD micro-kernel (simd::SimdKernels::gemm), or -1: Eigen
   int64_t kc = 0, mc = 0, nc = 0;
   size_t scratch_bytes = 0;  // 0 when any of m, n, k is 0
 };

@@ -80,29 +80,35 @@ void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, 
   }
 }
 
-// Fraction of a tile grid's work that is real: m x n over the padded rows x columns.
-double tile_efficiency(const simd::SimdKernels::GemmTile& t, int64_t m, int64_t n) {
-  const double rows = static_cast<double>((m + t.mr - 1) / t.mr * t.mr);
-  const double cols = static_cast<double>((n + t.nr - 1) / t.nr * t.nr);
-  return static_cast<double>(m) * static_cast<double>(n) / (rows * cols);
-}
-
 }  // namespace
+
+int choose_tile(const simd::SimdKernels& kernels, int64_t m, int64_t n) {
+  // Fraction of a tile grid's work that is real: m x n over the padded rows x columns.
+  auto efficiency = [&](const simd::SimdKernels::GemmTile& t) {
+    const double rows = static_cast<double>((m + t.mr - 1) / t.mr * t.mr);
+    const double cols = static_cast<double>((n + t.nr - 1) / t.nr * t.nr);
+    return static_cast<double>(m) * static_cast<double>(n) / (rows * cols);
+  };
+  m = std::max<int64_t>(m, 1);
+  n = std::max<int64_t>(n, 1);
+  // The first listed tile is the ISA's best in steady state; another wins only by wasting
+  // clearly less of the product on padding.
+  int chosen = 0;
+  double best = efficiency(kernels.gemm[0]) * 1.03;
+  for (int i = 1; i < kernels.gemm_tiles; ++i) {
+    const double e = efficiency(kernels.gemm[i]);
+    if (e > best) {
+      best = e;
+      chosen = i;
+    }
+  }
+  return chosen;
+}
 
 Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_t m, int64_t k, int64_t lda,
                         int64_t n_hint) {
-  // The first listed tile is the ISA's best in steady state; another wins only by wasting
-  // clearly less of the product on padding.
-  tile_ = kernels.gemm[0];
+  tile_ = kernels.gemm[choose_tile(kernels, m, n_hint)];
   gather_ = kernels.gather;
-  double best = tile_efficiency(tile_, m, std::max<int64_t>(n_hint, 1)) * 1.03;
-  for (int i = 1; i < kernels.gemm_tiles; ++i) {
-    const double e = tile_efficiency(kernels.gemm[i], m, std::max<int64_t>(n_hint, 1));
-    if (e > best) {
-      best = e;
-      tile_ = kernels.gemm[i];
-    }
-  }
   const int64_t mr = tile_.mr;
   const int64_t panels = (m + mr - 1) / mr;
   Result<Tensor> t = Tensor::make(DType::kFloat32, {panels, k, mr});

@@ -39,6 +39,10 @@ struct BSource {
   }
 };
 
+// The index in kernels.gemm of the tile shape for an m x n product: the ISA's first (best in
+// steady state) unless another wastes clearly less on padding.
+int choose_tile(const simd::SimdKernels& kernels, int64_t m, int64_t n);
+
 class PackedGemm {
  public:
   // Packs A (m x k, row-major with leading dimension lda) for `kernels`, choosing the tile

@@ -7,6 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "simd/fma.h"
 #include "simd/kernels.h"
 
 namespace onyx::simd {
@@ -158,6 +159,35 @@ float sum(const float* x, size_t n) {
   float s = xsimd::hadd(acc0 + acc1);
   for (; i < n; ++i) s += x[i];
   return s;
+}
+
+template <class Arch>
+float dot(const float* x, const float* y, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  V acc0(0.0f), acc1(0.0f), acc2(0.0f), acc3(0.0f);
+  size_t i = 0;
+  for (; i + 4 * L <= n; i += 4 * L) {
+    acc0 = Fma<Arch>::apply(V::load_unaligned(x + i), V::load_unaligned(y + i), acc0);
+    acc1 = Fma<Arch>::apply(V::load_unaligned(x + i + L), V::load_unaligned(y + i + L), acc1);
+    acc2 = Fma<Arch>::apply(V::load_unaligned(x + i + 2 * L), V::load_unaligned(y + i + 2 * L), acc2);
+    acc3 = Fma<Arch>::apply(V::load_unaligned(x + i + 3 * L), V::load_unaligned(y + i + 3 * L), acc3);
+  }
+  for (; i + L <= n; i += L) acc0 = Fma<Arch>::apply(V::load_unaligned(x + i), V::load_unaligned(y + i), acc0);
+  float s = xsimd::hadd((acc0 + acc1) + (acc2 + acc3));
+  for (; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+
+template <class Arch>
+void axpy(float a, const float* x, float* y, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  const V va(a);
+  size_t i = 0;
+  // Multiply, then add (as scale_shift): the same roundings as the scalar loop.
+  for (; i + L <= n; i += L) (V::load_unaligned(y + i) + va * V::load_unaligned(x + i)).store_unaligned(y + i);
+  for (; i < n; ++i) y[i] = y[i] + a * x[i];
 }
 
 template <class Arch>

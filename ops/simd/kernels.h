@@ -52,6 +52,10 @@ struct SimdKernels {
   // out[i] = bias + sum over kh, kw of w[kh * 3 + kw] * r_kh[i + kw], added in that order.
   void (*depthwise3x3_row)(const float* r0, const float* r1, const float* r2, const float* w, float bias,
                            float* out, size_t n) = nullptr;
+  // sum of x[i] * y[i] (any order, fused where the ISA has FMA), and y[i] += a * x[i] (multiply,
+  // then add): the matrix-vector products of sgemm with one row.
+  float (*dot)(const float* x, const float* y, size_t n) = nullptr;
+  void (*axpy)(float a, const float* x, float* y, size_t n) = nullptr;
   // Horizontal reductions over n contiguous floats.
   float (*sum)(const float* x, size_t n) = nullptr;
   float (*max)(const float* x, size_t n) = nullptr;

@@ -38,6 +38,8 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
   k.depthwise3x3_row = &depthwise3x3_row<Arch>;
+  k.dot = &dot<Arch>;
+  k.axpy = &axpy<Arch>;
   k.sum = &sum<Arch>;
   k.max = &max<Arch>;
   return k;
