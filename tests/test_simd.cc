@@ -336,6 +336,14 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       double worst = 0.0;
       for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - ref[i]));
       CHECK(worst <= tolerance);
+      // Rows in two parts (whole tile rows, then the rest), as threads split late layers.
+      std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+      const int64_t row_split = std::min<int64_t>(s.out_channels, g.tile_rows());
+      g.run(src, y.data(), n, false, ep, scratch.data(), 0, n, 0, row_split);
+      g.run(src, y.data(), n, false, ep, scratch.data(), 0, n, row_split, s.out_channels);
+      worst = 0.0;
+      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - ref[i]));
+      CHECK(worst <= tolerance);
     }
   }
 }
@@ -499,4 +507,42 @@ TEST_CASE("threads: a two-thread session gives the one-thread results") {
   SessionOptions bad;
   bad.threads = 0;
   CHECK(Session::create(chain_model(), bad).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("threads: a late-layer convolution (few columns, many channels) splits rows, same results") {
+  // 9 output columns (one tile) and 64 channels: two threads take halves of the channels.
+  auto model = [] {
+    auto m = std::make_shared<Model>();
+    m->ir_version = 8;
+    m->opsets = {{"", 13}};
+    ValueInfo x, y;
+    x.name = "x";
+    y.name = "y";
+    for (ValueInfo* vi : {&x, &y}) {
+      vi->type.kind = TypeInfo::Kind::kTensor;
+      vi->type.elem = DType::kFloat32;
+    }
+    x.type.has_shape = true;
+    for (int64_t d : {1, 16, 3, 3}) x.type.shape.push_back(Dim{d, ""});
+    m->graph.inputs = {x};
+    m->graph.outputs = {y};
+    m->graph.initializers = {{"w", float_tensor({64, 16, 3, 3}, random_floats(64 * 16 * 9, 41)), ""},
+                             {"b", float_tensor({64}, random_floats(64, 42)), ""}};
+    m->graph.nodes = {Node{"conv", "Conv", "", {"x", "w", "b"}, {"y"}, {ints_attr("pads", {1, 1, 1, 1})}, ""}};
+    return m;
+  };
+  const Tensor tx = float_tensor({1, 16, 3, 3}, random_floats(144, 43));
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2}) {
+    SessionOptions o;
+    o.threads = threads;
+    auto s = Session::create(model(), o);
+    REQUIRE(s.ok());
+    REQUIRE((*s)->set_input("x", tx).ok());
+    REQUIRE((*s)->run().ok());
+    const Tensor* y = (*s)->output("y");
+    REQUIRE(y->numel() == 64 * 9);
+    results.emplace_back(y->data_as<float>(), y->data_as<float>() + y->numel());
+  }
+  CHECK(results[0] == results[1]);
 }

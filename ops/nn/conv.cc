@@ -276,12 +276,17 @@ class ConvKernel final : public Kernel {
     if (has_sum_) {
       std::memcpy(y, ctx.input(3).data(), ctx.output(0).nbytes());  // Z, then the product added onto it
     }
-    // Threads split the output columns, in chunks of whole micro-tiles.
-    const int64_t nr = packed_[0].tile_cols();
+    // Threads split the output columns in chunks of whole micro-tiles or, when there are too few
+    // column tiles to share evenly (late layers: 7x7 images, many channels), the output channels
+    // in chunks of whole tile rows (each thread then packs the same B panels).
+    const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     const int64_t workers = std::min<int64_t>(workers_, ctx.workers());
-    const int64_t tiles = (out_size + nr - 1) / nr;
-    const int64_t chunk = workers > 1 ? std::max<int64_t>(1, tiles / (4 * workers)) * nr : out_size;
-    const int64_t tasks = (out_size + chunk - 1) / chunk;
+    const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
+    const bool split_rows = workers > 1 && tiles < 4 * workers && row_tiles >= 2 * workers;
+    const int64_t chunk = split_rows        ? (row_tiles + workers - 1) / workers * mr
+                          : workers > 1     ? std::max<int64_t>(1, tiles / (4 * workers)) * nr
+                                            : out_size;
+    const int64_t tasks = split_rows ? (mg + chunk - 1) / chunk : (out_size + chunk - 1) / chunk;
     const size_t per_worker = packed_[0].scratch_bytes();
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
     for (int64_t n = 0; n < shape_.batch; ++n) {
@@ -292,8 +297,14 @@ class ConvKernel final : public Kernel {
         const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
         float* c = y + (n * shape_.out_channels + g * mg) * out_size;
         ctx.parallel_for(tasks, [&](int64_t task, int worker) {
-          const int64_t begin = task * chunk, end = std::min(out_size, begin + chunk);
-          gemm.run(src, c, out_size, has_sum_, ep, scratch + static_cast<size_t>(worker) * per_worker, begin, end);
+          unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
+          if (split_rows) {
+            const int64_t begin = task * chunk, end = std::min(mg, begin + chunk);
+            gemm.run(src, c, out_size, has_sum_, ep, own, 0, out_size, begin, end);
+          } else {
+            const int64_t begin = task * chunk, end = std::min(out_size, begin + chunk);
+            gemm.run(src, c, out_size, has_sum_, ep, own, begin, end);
+          }
         });
       }
     }

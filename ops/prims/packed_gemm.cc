@@ -135,15 +135,17 @@ size_t PackedGemm::scratch_bytes() const {
 }
 
 void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, const simd::TileEpilogue& ep,
-                     void* scratch, int64_t col_begin, int64_t col_end) const {
+                     void* scratch, int64_t col_begin, int64_t col_end, int64_t row_begin,
+                     int64_t row_end) const {
   const int mr = tile_.mr, nr = tile_.nr;
+  if (row_end < 0 || row_end > m_) row_end = m_;
   auto* base = static_cast<unsigned char*>(scratch);
   base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
   float* panel = reinterpret_cast<float*>(base);
   const float* a = panels_.data_as<float>();
   if (k_ == 0) {
     // An empty sum: C = 0 (or C unchanged), then the epilogue.
-    for (int64_t i = 0; i < m_; ++i) {
+    for (int64_t i = row_begin; i < row_end; ++i) {
       for (int64_t j = col_begin; j < col_end; ++j) {
         float x = accumulate ? c[i * ldc + j] : 0.0f;
         if (ep.bias != nullptr) x += ep.bias[i];
@@ -162,12 +164,11 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
     for (int64_t j0 = col_begin; j0 < col_end; j0 += nr) {
       const int n = static_cast<int>(std::min<int64_t>(nr, col_end - j0));
       pack_b_panel(b, k0, kc, j0, n, nr, gather_, panel);
-      for (int64_t i0 = 0; i0 < m_; i0 += mr) {
+      for (int64_t i0 = row_begin; i0 < row_end; i0 += mr) {
         simd::TileEpilogue tile_ep = ep;
         if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;
         tile_.fn(kc, a + i0 * k_ + k0 * mr, panel, c + i0 * ldc + j0, ldc,
-                            static_cast<int>(std::min<int64_t>(mr, m_ - i0)), n, accumulate || !first, last,
-                            tile_ep);
+                 static_cast<int>(std::min<int64_t>(mr, row_end - i0)), n, accumulate || !first, last, tile_ep);
       }
     }
   }

@@ -56,10 +56,13 @@ class PackedGemm {
   int tile_cols() const { return tile_.fn != nullptr ? tile_.nr : 1; }
   // Scratch bytes one run() needs (each concurrent run needs its own).
   size_t scratch_bytes() const;
+  // Rows per micro-tile (split rows between threads in multiples of it).
+  int tile_rows() const { return tile_.fn != nullptr ? tile_.mr : 1; }
   // C (m x n, leading dimension ldc) = A * B [+ C when accumulate] then the epilogue on the whole
-  // product (bias[row], clamp). Columns [col_begin, col_end) only, for splitting work.
+  // product (bias[row], clamp). Columns [col_begin, col_end) and rows [row_begin, row_end) only
+  // (row_begin a multiple of tile_rows(); row_end -1 means m), for splitting work.
   void run(const BSource& b, float* c, int64_t ldc, bool accumulate, const simd::TileEpilogue& ep,
-           void* scratch, int64_t col_begin, int64_t col_end) const;
+           void* scratch, int64_t col_begin, int64_t col_end, int64_t row_begin = 0, int64_t row_end = -1) const;
 
  private:
   simd::SimdKernels::GemmTile tile_;
