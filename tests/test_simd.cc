@@ -124,7 +124,8 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
       const float* r0 = rows.data() + 1;
       const float* r1 = r0 + n + 2;
       const float* r2 = r1 + n + 2;
-      k.depthwise3x3_row(r0, r1, r2, w9.data(), 0.125f, out.data() + 1, n);
+      const float* taps[9] = {r0, r0 + 1, r0 + 2, r1, r1 + 1, r1 + 2, r2, r2 + 1, r2 + 2};
+      k.depthwise3x3_taps(taps, w9.data(), 0.125f, out.data() + 1, n);
       same = true;
       for (size_t i = 0; i < n; ++i) {
         float want = 0.125f;
@@ -282,6 +283,39 @@ TEST_CASE("simd: sgemm equals gemm_ref on every ISA (and Eigen), every layout, a
           CHECK(worst <= 1e-5 * static_cast<double>(z.k + 2));
         }
       }
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+  CHECK(simd::active_isa() == best);
+}
+
+TEST_CASE("simd: depthwise 3x3 convolution (strides 1 and 2) equals conv_ref on every ISA") {
+  // (channels, h, w, stride, pad): widths below, at and past a vector, odd and even.
+  const int64_t cases[][5] = {{3, 5, 5, 1, 1}, {2, 9, 40, 1, 1}, {2, 7, 7, 2, 1}, {3, 12, 38, 2, 1},
+                              {2, 11, 33, 2, 0}, {2, 3, 3, 2, 1}, {2, 4, 19, 1, 0}};
+  const simd::Isa best = simd::active_isa();
+  std::vector<simd::Isa> isas = machine_isas();
+  isas.push_back(simd::Isa::kScalar);
+  for (const auto& c : cases) {
+    prims::ConvShape s = conv_shape(c[0], c[1], c[2], c[0], 3, c[3], c[4]);
+    s.group = c[0];
+    REQUIRE(prims::conv_algo(s) == prims::ConvAlgo::kDepthwise);
+    const std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 51);
+    const std::vector<float> w = random_floats(static_cast<size_t>(s.out_channels * 9), 52);
+    const std::vector<float> bias = random_floats(static_cast<size_t>(s.out_channels), 53);
+    std::vector<float> ref(static_cast<size_t>(s.out_channels * s.out_size()));
+    prims::conv_ref<float>(s, x.data(), w.data(), bias.data(), ref.data());
+    for (simd::Isa isa : isas) {
+      simd::set_max_isa(isa);
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(c[2]);
+      CAPTURE(c[3]);
+      std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
+      std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
+      prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
+      float worst = 0.0f;
+      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(y[i] - ref[i]));
+      CHECK(worst <= 1e-5f);
     }
   }
   simd::set_max_isa(simd::Isa::kNeon64);  // no cap

@@ -90,12 +90,13 @@ void depthwise_channel(const Geom2& g, const float* x, const float* w, float bia
 }
 
 // 3x3 undilated single-channel correlation with column stride SW. Rows outside the input read
-// `zero_row` (at least g.iw zeros), so the interior loop is branch-free; with stride 1 it runs
-// the active ISA's row kernel (same products, same order of additions).
-using Depthwise3x3Row = void (*)(const float*, const float*, const float*, const float*, float, float*, size_t);
+// `zero_row` (at least g.iw zeros), so the interior loop is branch-free; it runs the active ISA's
+// nine-tap row kernel when there is one (same products, same order of additions): with stride 1
+// on the rows themselves, with stride 2 on their even and odd columns, de-interleaved into
+// `halves` (6 * (g.ow + 1) floats).
 template <int SW>
 void depthwise3x3_channel(const Geom2& g, const float* x, const float* w, float bias, float* y,
-                          const float* zero_row, Depthwise3x3Row simd_row) {
+                          const float* zero_row, float* halves, const simd::SimdKernels* kernels) {
   const float w00 = w[0], w01 = w[1], w02 = w[2], w10 = w[3], w11 = w[4], w12 = w[5], w20 = w[6], w21 = w[7],
               w22 = w[8];
   // Interior columns: all three taps inside [0, iw).
@@ -107,15 +108,13 @@ void depthwise3x3_channel(const Geom2& g, const float* x, const float* w, float 
     lo = std::max(lo0, lo2);
     hi = std::max(lo, std::min(hi0, hi2));
   }
+  const size_t len = static_cast<size_t>(hi - lo);
   for (int64_t oh = 0; oh < g.oh; ++oh) {
     const float* rows[3];
     for (int64_t kh = 0; kh < 3; ++kh) {
       const int64_t ih = oh * g.sh - g.ph + kh;
       rows[kh] = ih >= 0 && ih < g.ih ? x + ih * g.iw : zero_row;
     }
-    const float* r0 = rows[0] - g.pw;
-    const float* r1 = rows[1] - g.pw;
-    const float* r2 = rows[2] - g.pw;
     float* yrow = y + oh * g.ow;
     // Border columns: taps checked one by one.
     auto border = [&](int64_t ow) {
@@ -128,9 +127,30 @@ void depthwise3x3_channel(const Geom2& g, const float* x, const float* w, float 
       yrow[ow] = acc;
     };
     for (int64_t ow = 0; ow < lo; ++ow) border(ow);
-    if (SW == 1 && simd_row != nullptr && hi > lo) {
-      simd_row(r0 + lo, r1 + lo, r2 + lo, w, bias, yrow + lo, static_cast<size_t>(hi - lo));
+    if (kernels != nullptr && len > 0) {
+      // Column ow of the interior reads input columns ow * SW - pw + kw.
+      const float* taps[9];
+      for (int kh = 0; kh < 3; ++kh) {
+        const float* first = rows[kh] + (lo * SW - g.pw);
+        if (SW == 1) {
+          taps[kh * 3] = first;
+          taps[kh * 3 + 1] = first + 1;
+          taps[kh * 3 + 2] = first + 2;
+        } else {
+          float* even = halves + kh * 2 * (g.ow + 1);
+          float* odd = even + (g.ow + 1);
+          kernels->gather(first, 2, even, len + 1);  // kw = 0 and, one later, kw = 2
+          kernels->gather(first + 1, 2, odd, len);   // kw = 1
+          taps[kh * 3] = even;
+          taps[kh * 3 + 1] = odd;
+          taps[kh * 3 + 2] = even + 1;
+        }
+      }
+      kernels->depthwise3x3_taps(taps, w, bias, yrow + lo, len);
     } else {
+      const float* r0 = rows[0] - g.pw;
+      const float* r1 = rows[1] - g.pw;
+      const float* r2 = rows[2] - g.pw;
       for (int64_t ow = lo; ow < hi; ++ow) {
         const int64_t i = ow * SW;
         yrow[ow] = bias + w00 * r0[i] + w01 * r0[i + 1] + w02 * r0[i + 2] + w10 * r1[i] + w11 * r1[i + 1] +
@@ -364,8 +384,10 @@ size_t conv_scratch_bytes(const ConvShape& s) {
   const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
   switch (conv_algo(s)) {
     case ConvAlgo::kDepthwise:
-      // A row of zeros for the 3x3 kernel's out-of-image rows.
-      return use_depthwise3x3(geom2(s)) ? static_cast<size_t>(s.in.back()) * sizeof(float) + kAlign : 0;
+      // A row of zeros for the 3x3 kernel's out-of-image rows, and the stride-2 row halves.
+      return use_depthwise3x3(geom2(s))
+                 ? static_cast<size_t>(s.in.back() + 6 * (s.out.back() + 1)) * sizeof(float) + kAlign
+                 : 0;
     case ConvAlgo::kPointwise:
       return sgemm_scratch_bytes(mg, s.out_size(), cg);
     case ConvAlgo::kIm2col:
@@ -392,8 +414,8 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
     const Geom2 g = geom2(s);
     const bool k3 = use_depthwise3x3(g);
     float* zero_row = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
+    float* halves = k3 ? zero_row + g.iw : nullptr;
     const simd::SimdKernels* kernels = simd::kernels();
-    const Depthwise3x3Row simd_row = kernels != nullptr ? kernels->depthwise3x3_row : nullptr;
     if (k3) std::fill(zero_row, zero_row + g.iw, 0.0f);
     for (int64_t n = 0; n < s.batch; ++n) {
       for (int64_t m = 0; m < s.out_channels; ++m) {
@@ -401,9 +423,9 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
         const float b = bias != nullptr ? bias[m] : 0.0f;
         float* yc = y + (n * s.out_channels + m) * out_size;
         if (k3 && g.sw == 1) {
-          depthwise3x3_channel<1>(g, xc, w + m * k_size, b, yc, zero_row, simd_row);
+          depthwise3x3_channel<1>(g, xc, w + m * k_size, b, yc, zero_row, halves, kernels);
         } else if (k3) {
-          depthwise3x3_channel<2>(g, xc, w + m * k_size, b, yc, zero_row, nullptr);
+          depthwise3x3_channel<2>(g, xc, w + m * k_size, b, yc, zero_row, halves, kernels);
         } else {
           depthwise_channel(g, xc, w + m * k_size, b, yc);
         }

@@ -121,27 +121,28 @@ void scale_shift(const float* x, float* out, size_t n, float scale, float shift)
 }
 
 template <class Arch>
-void depthwise3x3_row(const float* r0, const float* r1, const float* r2, const float* w, float bias, float* out,
-                      size_t n) {
+void depthwise3x3_taps(const float* const* t, const float* w, float bias, float* out, size_t n) {
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;
   const V b(bias), w0(w[0]), w1(w[1]), w2(w[2]), w3(w[3]), w4(w[4]), w5(w[5]), w6(w[6]), w7(w[7]), w8(w[8]);
+  const float *t0 = t[0], *t1 = t[1], *t2 = t[2], *t3 = t[3], *t4 = t[4], *t5 = t[5], *t6 = t[6], *t7 = t[7],
+              *t8 = t[8];
   size_t i = 0;
   for (; i + L <= n; i += L) {
-    V acc = b + w0 * V::load_unaligned(r0 + i);
-    acc = acc + w1 * V::load_unaligned(r0 + i + 1);
-    acc = acc + w2 * V::load_unaligned(r0 + i + 2);
-    acc = acc + w3 * V::load_unaligned(r1 + i);
-    acc = acc + w4 * V::load_unaligned(r1 + i + 1);
-    acc = acc + w5 * V::load_unaligned(r1 + i + 2);
-    acc = acc + w6 * V::load_unaligned(r2 + i);
-    acc = acc + w7 * V::load_unaligned(r2 + i + 1);
-    acc = acc + w8 * V::load_unaligned(r2 + i + 2);
+    V acc = b + w0 * V::load_unaligned(t0 + i);
+    acc = acc + w1 * V::load_unaligned(t1 + i);
+    acc = acc + w2 * V::load_unaligned(t2 + i);
+    acc = acc + w3 * V::load_unaligned(t3 + i);
+    acc = acc + w4 * V::load_unaligned(t4 + i);
+    acc = acc + w5 * V::load_unaligned(t5 + i);
+    acc = acc + w6 * V::load_unaligned(t6 + i);
+    acc = acc + w7 * V::load_unaligned(t7 + i);
+    acc = acc + w8 * V::load_unaligned(t8 + i);
     acc.store_unaligned(out + i);
   }
   for (; i < n; ++i) {
-    out[i] = bias + w[0] * r0[i] + w[1] * r0[i + 1] + w[2] * r0[i + 2] + w[3] * r1[i] + w[4] * r1[i + 1] +
-             w[5] * r1[i + 2] + w[6] * r2[i] + w[7] * r2[i + 1] + w[8] * r2[i + 2];
+    out[i] = bias + w[0] * t0[i] + w[1] * t1[i] + w[2] * t2[i] + w[3] * t3[i] + w[4] * t4[i] + w[5] * t5[i] +
+             w[6] * t6[i] + w[7] * t7[i] + w[8] * t8[i];
   }
 }
 
