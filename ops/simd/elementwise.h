@@ -7,7 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "simd/fma.h"
+#include "simd/arch_ops.h"
 #include "simd/kernels.h"
 
 namespace onyx::simd {
@@ -17,13 +17,13 @@ namespace {
 
 // Max/Min follow the x86 vector instructions: when either operand is NaN the result is b.
 // The scalar forms below do the same, so a tail element gives what a lane would.
-template <class V>
+template <class Arch, class V = xsimd::batch<float, Arch>>
 inline V apply_binary(BinaryOp op, V a, V b) {
   switch (op) {
     case BinaryOp::kAdd: return a + b;
     case BinaryOp::kSub: return a - b;
     case BinaryOp::kMul: return a * b;
-    case BinaryOp::kDiv: return a / b;
+    case BinaryOp::kDiv: return Div<Arch>::apply(a, b);
     case BinaryOp::kMax: return xsimd::max(a, b);
     case BinaryOp::kMin: return xsimd::min(a, b);
     default: return a;
@@ -50,7 +50,7 @@ void binary_loop(const float* a, const float* b, float* out, size_t n) {
   for (; i + L <= n; i += L) {
     const V x = Kind == Operands::kScalarVec ? sa : V::load_unaligned(a + i);
     const V y = Kind == Operands::kVecScalar ? sb : V::load_unaligned(b + i);
-    apply_binary(Op, x, y).store_unaligned(out + i);
+    apply_binary<Arch>(Op, x, y).store_unaligned(out + i);
   }
   for (; i < n; ++i) {
     const float x = Kind == Operands::kScalarVec ? a[0] : a[i];

@@ -5,7 +5,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "simd/fma.h"
+#include "simd/arch_ops.h"
 #include "simd/kernels.h"
 
 namespace onyx::simd {

@@ -1,11 +1,11 @@
 // The avx512 instantiation of the SIMD kernels (compiled with avx512 flags; see ops/meson.build).
 #include <immintrin.h>
 
-#include "simd/fma.h"
+#include "simd/arch_ops.h"
 
 namespace onyx::simd {
 
-// xsimd 8.1 lacks an avx512f fma (see simd/fma.h).
+// xsimd 8.1 lacks an avx512f fma (see simd/arch_ops.h).
 template <>
 struct Fma<xsimd::avx512f> {
   using V = xsimd::batch<float, xsimd::avx512f>;

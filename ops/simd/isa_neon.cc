@@ -1,4 +1,24 @@
 // The neon instantiation of the SIMD kernels (compiled with neon flags; see ops/meson.build).
+#include "simd/arch_ops.h"
+
+namespace onyx::simd {
+
+// ARMv7 NEON has no vector divide and xsimd 8.1 approximates one; divide lane by lane on the
+// VFP unit instead, correctly rounded like the scalar reference.
+template <>
+struct Div<xsimd::neon> {
+  using V = xsimd::batch<float, xsimd::neon>;
+  static V apply(const V& a, const V& b) {
+    alignas(16) float x[V::size], y[V::size];
+    a.store_aligned(x);
+    b.store_aligned(y);
+    for (size_t i = 0; i < V::size; ++i) x[i] /= y[i];
+    return V::load_aligned(x);
+  }
+};
+
+}  // namespace onyx::simd
+
 #include "simd/kernels_impl.h"
 
 namespace onyx::simd {

@@ -1,4 +1,19 @@
 // The neon64 instantiation of the SIMD kernels (compiled with neon64 flags; see ops/meson.build).
+#include <arm_neon.h>
+
+#include "simd/arch_ops.h"
+
+namespace onyx::simd {
+
+// xsimd 8.1 divides floats by a refined reciprocal estimate; aarch64 has a true divide.
+template <>
+struct Div<xsimd::neon64> {
+  using V = xsimd::batch<float, xsimd::neon64>;
+  static V apply(const V& a, const V& b) { return vdivq_f32(a, b); }
+};
+
+}  // namespace onyx::simd
+
 #include "simd/kernels_impl.h"
 
 namespace onyx::simd {
