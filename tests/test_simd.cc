@@ -108,6 +108,18 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
         for (size_t i = 0; i < n; ++i) same &= out[i + 1] == src[1 + i * static_cast<size_t>(stride)];
       }
       CHECK(same);
+      {
+        // Three rows of n (leading dimension n + 3), padded to n + 5 columns.
+        const int nr = static_cast<int>(n) + 5;
+        std::vector<float> src = random_floats(3 * (n + 3), 16), panel(static_cast<size_t>(3 * nr), -1.0f);
+        k.copy_panel(src.data(), static_cast<int64_t>(n + 3), 3, static_cast<int>(n), nr, panel.data());
+        for (size_t r = 0; r < 3; ++r) {
+          for (size_t j = 0; j < static_cast<size_t>(nr); ++j) {
+            same &= panel[r * static_cast<size_t>(nr) + j] == (j < n ? src[r * (n + 3) + j] : 0.0f);
+          }
+        }
+        CHECK(same);
+      }
       k.clamp(pa, out.data() + 1, n, -0.5f, 0.75f);
       same = true;
       for (size_t i = 0; i < n; ++i) same &= out[i + 1] == std::min(std::max(pa[i], -0.5f), 0.75f);

@@ -62,9 +62,11 @@ constexpr int64_t kTileKc = 256;
 constexpr int64_t kTileMc = 240;
 
 // C (m x n, already beta-scaled) += alpha * op(A) * op(B) on the micro-kernel `t`.
-void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels::GemmTile& t, bool trans_a, bool trans_b, int64_t m,
+void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool trans_a, bool trans_b, int64_t m,
                 int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
                 int64_t ldc, void* scratch) {
+  const simd::SimdKernels::GemmTile& t = kernels.gemm[plan.tile];
+  const auto copy_panel = kernels.copy_panel;
   const int mr = t.mr, nr = t.nr;
   float* a_pack = align_up(scratch);                  // [plan.mc / mr][kc][mr]
   float* b_pack = align_up(a_pack + plan.mc * plan.kc);  // [kc][nr]
@@ -94,12 +96,7 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels::GemmTile& t, boo
             for (int64_t p = 0; p < kc; ++p) b_pack[p * nr + j] = j < cols ? src[p] : 0.0f;
           }
         } else {
-          for (int64_t p = 0; p < kc; ++p) {
-            const float* src = b + (k0 + p) * ldb + j0;
-            float* row = b_pack + p * nr;
-            for (int j = 0; j < cols; ++j) row[j] = src[j];
-            for (int j = cols; j < nr; ++j) row[j] = 0.0f;
-          }
+          copy_panel(b + k0 * ldb + j0, ldb, kc, cols, nr, b_pack);
         }
         for (int64_t i0 = 0; i0 < mc; i0 += mr) {
           t.fn(kc, a_pack + i0 * kc, b_pack, c + (i_blk + i0) * ldc + j0, ldc,
@@ -172,7 +169,7 @@ void sgemm(const SgemmPlan& plan, bool trans_a, bool trans_b, int64_t m, int64_t
       for (int64_t j = 0; j < n; ++j) c[j] += alpha * kernels.dot(a, b + j * ldb, static_cast<size_t>(k));
       return;
     }
-    tile_sgemm(plan, kernels.gemm[plan.tile], trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, scratch);
+    tile_sgemm(plan, kernels, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, scratch);
     return;
   }
   // Row-major C (m x n) is col-major C^T (n x m) with stride ldc. Its factors:

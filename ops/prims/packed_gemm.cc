@@ -22,6 +22,7 @@ inline int64_t ceil_div(int64_t a, int64_t b) {
 }
 
 using GatherFn = void (*)(const float* src, int64_t stride, float* out, size_t n);
+using CopyPanelFn = void (*)(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out);
 
 // One stretch of a panel's columns that lies in a single output row.
 struct Run {
@@ -33,7 +34,14 @@ struct Run {
 // The column runs are worked out once per panel and the (channel, ky, kx) of each k row is
 // stepped, not divided out.
 void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, int nr_full, GatherFn gather,
-                  float* panel) {
+                  CopyPanelFn copy_panel, float* panel) {
+  const int64_t cstride = s.channel_stride != 0 ? s.channel_stride : s.in_h * s.in_w;
+  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 && s.pad_w == 0 &&
+      s.out_w == s.in_w && s.dilation_h == 1 && s.dilation_w == 1) {
+    // A matrix (or a pointwise convolution's image): B row c is source row c, contiguous.
+    copy_panel(s.x + k0 * cstride + j0, cstride, kc, nr, nr_full, panel);
+    return;
+  }
   constexpr int kMaxRuns = 64;
   Run runs[kMaxRuns];
   int num_runs = 0;
@@ -44,7 +52,6 @@ void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, 
     runs[num_runs++] = Run{col, len, oy, ox};
     col += len;
   }
-  const int64_t cstride = s.channel_stride != 0 ? s.channel_stride : s.in_h * s.in_w;
   const int64_t kernel_area = s.kernel_h * s.kernel_w;
   int64_t c = k0 / kernel_area, ki = (k0 % kernel_area) / s.kernel_w, kj = k0 % s.kernel_w;
   for (int64_t kk = 0; kk < kc; ++kk) {
@@ -109,6 +116,7 @@ Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_
                         int64_t n_hint) {
   tile_ = kernels.gemm[choose_tile(kernels, m, n_hint)];
   gather_ = kernels.gather;
+  copy_panel_ = kernels.copy_panel;
   const int64_t mr = tile_.mr;
   const int64_t panels = (m + mr - 1) / mr;
   Result<Tensor> t = Tensor::make(DType::kFloat32, {panels, k, mr});
@@ -163,7 +171,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
     const bool first = k0 == 0, last = k0 + kc >= k_;
     for (int64_t j0 = col_begin; j0 < col_end; j0 += nr) {
       const int n = static_cast<int>(std::min<int64_t>(nr, col_end - j0));
-      pack_b_panel(b, k0, kc, j0, n, nr, gather_, panel);
+      pack_b_panel(b, k0, kc, j0, n, nr, gather_, copy_panel_, panel);
       for (int64_t i0 = row_begin; i0 < row_end; i0 += mr) {
         simd::TileEpilogue tile_ep = ep;
         if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;

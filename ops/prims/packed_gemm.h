@@ -67,6 +67,7 @@ class PackedGemm {
  private:
   simd::SimdKernels::GemmTile tile_;
   void (*gather_)(const float* src, int64_t stride, float* out, size_t n) = nullptr;  // packs B rows
+  void (*copy_panel_)(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out) = nullptr;
   int64_t m_ = 0, k_ = 0, kc_ = 0;
   Tensor panels_;  // [ceil(m / MR)][k][MR], zero rows past m
 };

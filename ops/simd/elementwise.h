@@ -96,6 +96,18 @@ void gather(const float* src, int64_t stride, float* out, size_t n) {
 }
 
 template <class Arch>
+void copy_panel(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr int L = static_cast<int>(V::size);
+  for (int64_t r = 0; r < rows; ++r, src += ld, out += nr) {
+    int j = 0;
+    for (; j + L <= n; j += L) V::load_unaligned(src + j).store_unaligned(out + j);
+    for (; j < n; ++j) out[j] = src[j];
+    for (; j < nr; ++j) out[j] = 0.0f;
+  }
+}
+
+template <class Arch>
 void clamp(const float* x, float* out, size_t n, float lo, float hi) {
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;
