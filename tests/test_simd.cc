@@ -592,3 +592,52 @@ TEST_CASE("threads: a late-layer convolution (few columns, many channels) splits
   }
   CHECK(results[0] == results[1]);
 }
+
+TEST_CASE("simd: float Add/Sub/Mul/Div through a session equal the reference bit for bit on every ISA") {
+  struct Case {
+    Dims a, b;
+  };
+  const Case cases[] = {{{2, 33}, {2, 33}}, {{2, 33}, {1}}, {{1}, {3, 17}}, {{2, 1, 5}, {1, 3, 1}}, {{4, 9}, {9}}};
+  auto run = [](const char* op, const Case& c, const std::vector<float>& av, const std::vector<float>& bv) {
+    auto m = std::make_shared<Model>();
+    m->ir_version = 8;
+    m->opsets = {{"", 14}};
+    ValueInfo a, b, y;
+    a.name = "a";
+    b.name = "b";
+    y.name = "y";
+    for (ValueInfo* vi : {&a, &b, &y}) {
+      vi->type.kind = TypeInfo::Kind::kTensor;
+      vi->type.elem = DType::kFloat32;
+    }
+    m->graph.inputs = {a, b};
+    m->graph.outputs = {y};
+    m->graph.nodes = {Node{"n", op, "", {"a", "b"}, {"y"}, {}, ""}};
+    auto s = Session::create(m, SessionOptions{});
+    REQUIRE(s.ok());
+    REQUIRE((*s)->set_input("a", float_tensor(c.a, av)).ok());
+    REQUIRE((*s)->set_input("b", float_tensor(c.b, bv)).ok());
+    REQUIRE((*s)->run().ok());
+    const Tensor* t = (*s)->output("y");
+    return std::vector<float>(t->data_as<float>(), t->data_as<float>() + t->numel());
+  };
+  const simd::Isa best = simd::active_isa();
+  for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
+    for (const Case& c : cases) {
+      const std::vector<float> av = random_floats(static_cast<size_t>(numel(c.a)), 61);
+      std::vector<float> bv = random_floats(static_cast<size_t>(numel(c.b)), 62);
+      for (float& x : bv) x = x == 0.0f ? 0.5f : x;
+      prims::set_fast_paths_enabled(false);
+      const std::vector<float> ref = run(op, c, av, bv);
+      prims::set_fast_paths_enabled(true);
+      for (simd::Isa isa : machine_isas()) {
+        simd::set_max_isa(isa);
+        CAPTURE(op);
+        CAPTURE(simd::isa_name(isa));
+        CHECK(run(op, c, av, bv) == ref);
+      }
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+  CHECK(simd::active_isa() == best);
+}

@@ -13,6 +13,7 @@ using ew::BinaryOp;
 
 struct AddOp : BinaryOp {
   static constexpr DTypeMask kMask = kMaskNumeric;
+  static constexpr simd::BinaryOp kSimd = simd::BinaryOp::kAdd;
   template <class C>
   C operator()(C a, C b) const {
     if constexpr (ew::is_int_v<C>) {
@@ -25,6 +26,7 @@ struct AddOp : BinaryOp {
 
 struct SubOp : BinaryOp {
   static constexpr DTypeMask kMask = kMaskNumeric;
+  static constexpr simd::BinaryOp kSimd = simd::BinaryOp::kSub;
   template <class C>
   C operator()(C a, C b) const {
     if constexpr (ew::is_int_v<C>) {
@@ -37,6 +39,7 @@ struct SubOp : BinaryOp {
 
 struct MulOp : BinaryOp {
   static constexpr DTypeMask kMask = kMaskNumeric;
+  static constexpr simd::BinaryOp kSimd = simd::BinaryOp::kMul;
   template <class C>
   C operator()(C a, C b) const {
     if constexpr (ew::is_int_v<C>) {
@@ -49,6 +52,7 @@ struct MulOp : BinaryOp {
 
 struct DivOp : BinaryOp {
   static constexpr DTypeMask kMask = kMaskNumeric;
+  static constexpr simd::BinaryOp kSimd = simd::BinaryOp::kDiv;
   static constexpr bool kIntDivisor = true;
   template <class C>
   C operator()(C a, C b) const {

@@ -8,7 +8,9 @@
 //
 // operator() receives compute types (float for float16/bfloat16). kBoolOut: the output is
 // bool (comparisons). kIntDivisor: for integer types B is checked for zeros at run time
-// (kOutOfRange) before anything is computed.
+// (kOutOfRange) before anything is computed. An op may name `static constexpr simd::BinaryOp
+// kSimd`: float32 rows that are contiguous or a scalar then run the active ISA's kernel, which
+// rounds exactly as operator() does (IEEE add, subtract, multiply, divide).
 #pragma once
 
 #include <type_traits>
@@ -16,6 +18,8 @@
 #include "elementwise/broadcast.h"
 #include "elementwise/common.h"
 #include "kernel.h"
+#include "prims/fast_paths.h"
+#include "simd/kernels.h"
 
 namespace onyx::ew {
 
@@ -35,6 +39,34 @@ inline Status check_divisor(const RunContext& ctx, int input, const T* b, int64_
     }
   }
   return Status();
+}
+
+template <class Op, class = void>
+struct HasSimd : std::false_type {};
+template <class Op>
+struct HasSimd<Op, std::void_t<decltype(Op::kSimd)>> : std::true_type {};
+
+// c = op(a, b) over the plan on the SIMD kernel where a row is contiguous or a scalar (the same
+// cases broadcast_apply2 singles out); other rows element by element with `f`.
+template <class F>
+void binary_simd(BroadcastPlan& p, const simd::SimdKernels& k, simd::BinaryOp op, const float* a, const float* b,
+                 float* c, F&& f) {
+  const int64_t sa = p.strides[0].back();
+  const int64_t sb = p.strides[1].back();
+  plan_rows(p, [&](int64_t oo, const int64_t* off, int64_t n) {
+    const float* pa = a + off[0];
+    const float* pb = b + off[1];
+    const size_t len = static_cast<size_t>(n);
+    if (sa == 1 && sb == 1) {
+      k.binary(op, simd::Operands::kVecVec, pa, pb, c + oo, len);
+    } else if (sa == 1 && sb == 0) {
+      k.binary(op, simd::Operands::kVecScalar, pa, pb, c + oo, len);
+    } else if (sa == 0 && sb == 1) {
+      k.binary(op, simd::Operands::kScalarVec, pa, pb, c + oo, len);
+    } else {
+      for (int64_t i = 0; i < n; ++i) c[oo + i] = f(pa[i * sa], pb[i * sb]);
+    }
+  });
 }
 
 template <class Op>
@@ -63,6 +95,14 @@ class BinaryKernel final : public Kernel {
       using O = std::conditional_t<Op::kBoolOut, bool, T>;
       if constexpr (Op::kIntDivisor && is_int_v<T>) {
         if (c.numel() != 0) ONYX_TRY(check_divisor(ctx, 1, b.data_as<T>(), b.numel()));
+      }
+      if constexpr (HasSimd<Op>::value && std::is_same_v<T, float>) {
+        const simd::SimdKernels* k = simd::kernels();
+        if (k != nullptr && prims::fast_paths_enabled()) {
+          binary_simd(plan_, *k, Op::kSimd, a.data_as<float>(), b.data_as<float>(), c.data_as<float>(),
+                      [this](float x, float y) { return op_(x, y); });
+          return Status();
+        }
       }
       broadcast_apply2(plan_, a.data_as<T>(), b.data_as<T>(), c.data_as<O>(),
                        [this](const T& x, const T& y) { return store<O>(op_(load(x), load(y))); });
