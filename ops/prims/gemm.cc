@@ -107,11 +107,42 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool tr
   }
 }
 
+// C (one row of n, already beta-scaled) += alpha * op(A) * op(B) for op(A) of one row: a
+// matrix-vector product over the rows (or, transposed, the columns) of B, with no scratch and
+// none of a tile's padding. The active ISA's dot and axpy kernels when there are any.
+void gemv(const simd::SimdKernels* kernels, bool trans_a, bool trans_b, int64_t n, int64_t k, float alpha,
+          const float* a, int64_t lda, const float* b, int64_t ldb, float* c) {
+  const int64_t as = trans_a ? lda : 1;  // op(A)'s row: a[p * as]
+  if (!trans_b) {
+    for (int64_t p = 0; p < k; ++p) {
+      const float ap = alpha * a[p * as];
+      const float* row = b + p * ldb;
+      if (kernels != nullptr) {
+        kernels->axpy(ap, row, c, static_cast<size_t>(n));
+      } else {
+        for (int64_t j = 0; j < n; ++j) c[j] = c[j] + ap * row[j];
+      }
+    }
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    const float* row = b + j * ldb;
+    float sum = 0.0f;
+    if (kernels != nullptr && as == 1) {
+      sum = kernels->dot(a, row, static_cast<size_t>(k));
+    } else {
+      for (int64_t p = 0; p < k; ++p) sum += a[p * as] * row[p];
+    }
+    c[j] += alpha * sum;
+  }
+}
+
 }  // namespace
 
 SgemmPlan sgemm_plan(int64_t m, int64_t n, int64_t k) {
   SgemmPlan p;
-  if (m <= 0 || n <= 0 || k <= 0) return p;
+  // One row needs no scratch (gemv); neither does an empty product.
+  if (m <= 1 || n <= 0 || k <= 0) return p;
   if (const simd::SimdKernels* kernels = simd::kernels(); kernels != nullptr && kernels->gemm_tiles > 0) {
     p.tile = choose_tile(*kernels, m, n);
     const int64_t mr = kernels->gemm[p.tile].mr, nr = kernels->gemm[p.tile].nr;
@@ -150,25 +181,16 @@ void sgemm(const SgemmPlan& plan, bool trans_a, bool trans_b, int64_t m, int64_t
     }
   }
   if (k <= 0 || alpha == 0.0f) return;
+  if (m == 1) {
+    gemv(simd::kernels(), trans_a, trans_b, n, k, alpha, a, lda, b, ldb, c);
+    return;
+  }
   if (plan.kc <= 0 || plan.mc <= 0 || plan.nc <= 0 || scratch == nullptr) {  // planned for an empty product
     gemm_ref<float>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1.0f, c, ldc);
     return;
   }
   if (plan.tile >= 0) {
     const simd::SimdKernels& kernels = *simd::kernels();
-    // One row of op(A) (batch-1 fully connected layers): a matrix-vector product, without the
-    // tile's padding to MR rows. op(B) rows or columns are contiguous in one of the layouts.
-    if (m == 1 && !trans_b) {
-      for (int64_t p = 0; p < k; ++p) {
-        const float ap = alpha * (trans_a ? a[p * lda] : a[p]);
-        kernels.axpy(ap, b + p * ldb, c, static_cast<size_t>(n));
-      }
-      return;
-    }
-    if (m == 1 && trans_b && (!trans_a || lda == 1)) {
-      for (int64_t j = 0; j < n; ++j) c[j] += alpha * kernels.dot(a, b + j * ldb, static_cast<size_t>(k));
-      return;
-    }
     tile_sgemm(plan, kernels, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, scratch);
     return;
   }

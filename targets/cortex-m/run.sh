@@ -50,7 +50,9 @@ mkdir -p "$data"
 "$demo" models "$data" "$root/../shared/models" || fail_all "making the demo models failed"
 ops=""
 for m in mnist motion; do
-  list=$("$onyx" compile "$data/$m.onnx" --c-array "$data/${m}_model.c" --symbol "${m}_model" --list-ops) ||
+  # ONYX_MAX_ISA=scalar: the blob's arena plan is the one a build without SIMD kernels computes
+  # (scratch sizes differ per ISA), which is what the firmware (-Dsimd=false) plans on the device.
+  list=$(ONYX_MAX_ISA=scalar "$onyx" compile "$data/$m.onnx" --c-array "$data/${m}_model.c" --symbol "${m}_model" --list-ops) ||
     fail_all "onyx compile $m failed"
   ops="$ops,$list"
 done
