@@ -56,6 +56,9 @@ void run_eigen(const SgemmPlan& plan, Index rows, Index cols, Index depth, const
       nullptr);
 }
 
+// Blocking of the Eigen path (see sgemm_plan).
+constexpr int64_t kEigenKc = 128, kEigenMc = 64, kEigenNc = 128;
+
 // Blocking of the micro-kernel path: K in slices whose B panel (kc x NR) stays in L1, rows of
 // op(A) in blocks of at most kTileMc (a multiple of every tile's MR) packed once per slice.
 constexpr int64_t kTileKc = 256;
@@ -153,12 +156,13 @@ SgemmPlan sgemm_plan(int64_t m, int64_t n, int64_t k) {
     return p;
   }
   // The product is computed as C^T (n x m, col-major) = op(B)^T * op(A)^T: Eigen's rows are
-  // our n, its cols our m.
-  Index kc = k, mc = n, nc = m;
-  Eigen::internal::computeProductBlockingSizes<float, float, 1>(kc, mc, nc, Index{1});
-  p.kc = kc;
-  p.mc = std::min<int64_t>(mc, n);
-  p.nc = std::min<int64_t>(nc, m);
+  // our n, its cols our m. Fixed block sizes, not Eigen's heuristic: that one reads the CPU's
+  // cache sizes and vector width, so a plan (and the arena of a compiled model) would differ
+  // between the machine that compiles a model and the device that runs it. These keep the
+  // packing buffers under 96 KiB, which suits the targets without SIMD kernels (microcontrollers).
+  p.kc = std::min<int64_t>(k, kEigenKc);
+  p.mc = std::min<int64_t>(n, kEigenMc);
+  p.nc = std::min<int64_t>(m, kEigenNc);
   p.scratch_bytes = static_cast<size_t>(p.kc * p.mc + p.kc * p.nc) * sizeof(float) + 2 * kAlign;
   return p;
 }
