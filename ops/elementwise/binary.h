@@ -45,6 +45,16 @@ template <class Op, class = void>
 struct HasSimd : std::false_type {};
 template <class Op>
 struct HasSimd<Op, std::void_t<decltype(Op::kSimd)>> : std::true_type {};
+// Op::kSimd, or kCount for ops without one (read only here: a name that does not exist must
+// sit in a discarded branch of a template of Op itself).
+template <class Op>
+constexpr simd::BinaryOp simd_op_of() {
+  if constexpr (HasSimd<Op>::value) {
+    return Op::kSimd;
+  } else {
+    return simd::BinaryOp::kCount;
+  }
+}
 
 // c = op(a, b) over the plan on the SIMD kernel where a row is contiguous or a scalar (the same
 // cases broadcast_apply2 singles out); other rows element by element with `f`.
@@ -96,10 +106,11 @@ class BinaryKernel final : public Kernel {
       if constexpr (Op::kIntDivisor && is_int_v<T>) {
         if (c.numel() != 0) ONYX_TRY(check_divisor(ctx, 1, b.data_as<T>(), b.numel()));
       }
-      if constexpr (HasSimd<Op>::value && std::is_same_v<T, float>) {
+      constexpr simd::BinaryOp kSimdOp = simd_op_of<Op>();
+      if constexpr (kSimdOp != simd::BinaryOp::kCount && std::is_same_v<T, float>) {
         const simd::SimdKernels* k = simd::kernels();
         if (k != nullptr && prims::fast_paths_enabled()) {
-          binary_simd(plan_, *k, Op::kSimd, a.data_as<float>(), b.data_as<float>(), c.data_as<float>(),
+          binary_simd(plan_, *k, kSimdOp, a.data_as<float>(), b.data_as<float>(), c.data_as<float>(),
                       [this](float x, float y) { return op_(x, y); });
           return Status();
         }
