@@ -109,7 +109,7 @@ struct AlignedBlob {
   explicit AlignedBlob(const std::vector<uint8_t>& bytes, size_t offset = 0) : size(bytes.size()) {
     mem = static_cast<uint8_t*>(::operator new(bytes.size() + 64, std::align_val_t{64}));
     data = mem + offset;
-    std::memcpy(data, bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(data, bytes.data(), bytes.size());
   }
   ~AlignedBlob() { ::operator delete(mem, std::align_val_t{64}); }
   AlignedBlob(const AlignedBlob&) = delete;

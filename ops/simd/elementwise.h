@@ -45,6 +45,7 @@ template <class Arch, BinaryOp Op, Operands Kind>
 void binary_loop(const float* a, const float* b, float* out, size_t n) {
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;
+  if (n == 0) return;  // not even the scalar operand is read
   size_t i = 0;
   const V sa(Kind == Operands::kScalarVec ? a[0] : 0.0f), sb(Kind == Operands::kVecScalar ? b[0] : 0.0f);
   for (; i + L <= n; i += L) {
