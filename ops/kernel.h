@@ -162,13 +162,19 @@ class PrepareContext {
   size_t scratch_bytes() const { return scratch_bytes_; }
   const std::vector<OutputDecl>& outputs() const { return outputs_; }
   std::vector<InputInfo>& mutable_inputs() { return inputs_; }
+  // After prepare(): an error if the kernel declared an output the node does not name (a
+  // required output left out or given as ""), which run() would then write.
+  Status check_outputs() const;
 
  private:
+  OutputDecl* declare(int i);  // null (and the index remembered) for an output the node lacks
+
   const Node* node_ = nullptr;
   int since_version_ = 0;
   int64_t opset_ = 0;
   std::vector<InputInfo> inputs_;
   std::vector<OutputDecl> outputs_;
+  int missing_output_ = -1;
   bool dynamic_ = false;
   size_t scratch_bytes_ = 0;
   int workers_ = 1;

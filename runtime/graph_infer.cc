@@ -205,6 +205,7 @@ Inference infer_graph(const Model& model, const Graph& graph, const InferOptions
     NoSubgraphs no_subgraphs;
     pctx.set_scope(&graph, &no_subgraphs);
     Status st = kernel->prepare(pctx);
+    if (st.ok()) st = pctx.check_outputs();
     if (!st.ok()) {
       if (!no_subgraphs.requested) r.problems.push_back({idx, st});
       continue;

@@ -444,6 +444,7 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
   pctx.set_scope(graph_, s.subgraphs.get());
   pctx.set_workers(options_.task_runner != nullptr ? options_.task_runner->workers() : 1);
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
+  ONYX_TRY(pctx.check_outputs().with_context(where(s)));
   if (pctx.is_dynamic()) return mark_dynamic();
 
   const auto& decls = pctx.outputs();
@@ -569,6 +570,7 @@ Status GraphRunner::run_dynamic(Step& s) {
   pctx.set_scope(graph_, s.subgraphs.get());
   pctx.set_workers(options_.task_runner != nullptr ? options_.task_runner->workers() : 1);
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
+  ONYX_TRY(pctx.check_outputs().with_context(where(s)));
   const auto& decls = pctx.outputs();
   std::vector<const Value*> ins;
   for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &value_of(id));

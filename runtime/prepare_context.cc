@@ -9,12 +9,29 @@ void PrepareContext::reset(const Node* node, int since_version, int64_t opset,
   opset_ = opset;
   inputs_ = std::move(inputs);
   outputs_.assign(node->outputs.size(), OutputDecl{});
+  missing_output_ = -1;
   dynamic_ = false;
   scratch_bytes_ = 0;
 }
 
+PrepareContext::OutputDecl* PrepareContext::declare(int i) {
+  if (i < 0 || static_cast<size_t>(i) >= outputs_.size() || node_->outputs[static_cast<size_t>(i)].empty()) {
+    if (missing_output_ < 0) missing_output_ = i;
+    return nullptr;
+  }
+  return &outputs_[static_cast<size_t>(i)];
+}
+
+Status PrepareContext::check_outputs() const {
+  if (missing_output_ < 0) return Status();
+  return fail(Code::kInvalidModel, "the operator produces output ", missing_output_,
+              " but the node does not name it (", outputs_.size(), " output(s) listed)");
+}
+
 void PrepareContext::set_output(int i, DType dtype, Dims dims) {
-  OutputDecl& o = outputs_[i];
+  OutputDecl* decl = declare(i);
+  if (decl == nullptr) return;
+  OutputDecl& o = *decl;
   o.set = true;
   o.kind = ValueKind::kTensor;
   o.dtype = dtype;
@@ -22,7 +39,9 @@ void PrepareContext::set_output(int i, DType dtype, Dims dims) {
 }
 
 void PrepareContext::set_output_value(int i, Tensor value) {
-  OutputDecl& o = outputs_[i];
+  OutputDecl* decl = declare(i);
+  if (decl == nullptr) return;
+  OutputDecl& o = *decl;
   o.set = true;
   o.kind = ValueKind::kTensor;
   o.dtype = value.dtype();
@@ -32,7 +51,9 @@ void PrepareContext::set_output_value(int i, Tensor value) {
 }
 
 void PrepareContext::set_output_kind(int i, ValueKind kind, DType elem) {
-  OutputDecl& o = outputs_[i];
+  OutputDecl* decl = declare(i);
+  if (decl == nullptr) return;
+  OutputDecl& o = *decl;
   o.set = true;
   o.kind = kind;
   o.dtype = elem;

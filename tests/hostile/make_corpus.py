@@ -682,6 +682,14 @@ def fuzz_cases():
     emit("fuzz_resize_cubic_10_axes.onnx",
          model([n("Resize", ["x", "", "", "sz"], ["y"], name="rz", mode="cubic")], [vi("x", shape=(2,) * 10)],
                [vi("y", shape=None)], [i64("sz", [1] * 10)]), "model", "Unsupported", "input elements per output")
+    # A node that names none of its operator's outputs: prepare declared output 0 past the end of
+    # the node's (empty) list (fuzz_prepare, heap corruption); likewise a required output named "".
+    emit("fuzz_node_without_outputs.onnx",
+         model([n("Neg", ["x"], [], name="neg"), n("Abs", ["x"], ["y"], name="abs")], [vi("x", shape=(2,))],
+               [vi("y", shape=None)]), "model", "InvalidModel", "does not name it")
+    emit("fuzz_required_output_unnamed.onnx",
+         model([n("Neg", ["x"], [""], name="neg"), n("Abs", ["x"], ["y"], name="abs")], [vi("x", shape=(2,))],
+               [vi("y", shape=None)]), "model", "InvalidModel", "does not name it")
     # MatMul's per-batch offset tables for an empty product with 2^40 batches.
     emit("fuzz_matmul_empty_huge_batch.onnx",
          model([n("MatMul", ["a", "b"], ["y"], name="mm")], [vi("a", shape=(1 << 20, 1 << 20, 0, 4))],
