@@ -98,8 +98,8 @@ if [ "${ONYX_SKIP_CORTEX_M:-0}" != 1 ]; then
 fi
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang, build-asan/): unit tests, the hostile
-# corpus, ../shared/models and a 60 s smoke run of each fuzz target (docs/security.md).
-# ONYX_SKIP_SANITIZE=1 leaves it out; ONYX_FUZZ_SECONDS sets the smoke length (0: none).
+# corpus, ../shared/models and a repeatable smoke run of each fuzz target (docs/security.md).
+# ONYX_SKIP_SANITIZE=1 leaves it out; ONYX_FUZZ_SECONDS=0 skips the smoke run.
 if [ "${ONYX_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== sanitizers: ASan + UBSan build (tests/run_sanitize.sh)"
   bash tests/run_sanitize.sh > "$log/sanitize.txt" 2>&1

@@ -13,6 +13,9 @@
 #
 # Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]   (default 60 s, all four targets)
 # Environment: ONYX_FUZZ_BUILD  build folder (default build-fuzz)
+#              ONYX_FUZZ_SEED   libFuzzer's -seed (default: a random one per run)
+#              ONYX_FUZZ_RUNS   stop each target after this many executions (-runs), if sooner
+#                               than SECONDS: with a seed, a repeatable run (the CI smoke run)
 # Prints per target the executions and findings, then "N passed, N failed" (a target passes
 # when it finds nothing).
 set -u
@@ -67,12 +70,15 @@ for t in "${targets[@]}"; do
     fuzz_run) seed_dir="$seeds/models"; max_len=262144 ;;
     *) seed_dir="$seeds/models"; max_len=4194304 ;;
   esac
+  extra=()
+  [ -n "${ONYX_FUZZ_SEED:-}" ] && extra+=("-seed=$ONYX_FUZZ_SEED")
+  [ -n "${ONYX_FUZZ_RUNS:-}" ] && extra+=("-runs=$ONYX_FUZZ_RUNS")
   before=$(ls "$artifacts" | wc -l)
   log="$build/fuzz/$t.log"
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     nice -n 10 "$build/tests/fuzz/$t" "$corpus" "$seed_dir" -max_total_time="$seconds" -timeout=30 \
-      -rss_limit_mb=2560 -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      -rss_limit_mb=2560 -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/" "${extra[@]}" \
       >"$log" 2>&1
   rc=$?
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | tail -1 | grep -oE '[0-9]+$' || echo 0)
@@ -81,7 +87,7 @@ for t in "${targets[@]}"; do
   found=$(( $(ls "$artifacts" | wc -l) - before ))
   if [ "$found" -eq 0 ] && [ $rc -eq 0 ]; then
     passed=$((passed + 1))
-    echo "$t: $execs executions in ${seconds} s, nothing found (corpus: $(ls "$corpus" | wc -l) files)"
+    echo "$t: $execs executions (at most ${seconds} s), nothing found (corpus: $(ls "$corpus" | wc -l) files)"
   else
     failed=$((failed + 1))
     echo "$t: $execs executions, exit status $rc, $found new findings in $artifacts:"
