@@ -555,42 +555,53 @@ TEST_CASE("threads: a two-thread session gives the one-thread results") {
   CHECK(Session::create(chain_model(), bad).status().code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("threads: a late-layer convolution (few columns, many channels) splits rows, same results") {
-  // 9 output columns (one tile) and 64 channels: two threads take halves of the channels.
-  auto model = [] {
-    auto m = std::make_shared<Model>();
-    m->ir_version = 8;
-    m->opsets = {{"", 13}};
-    ValueInfo x, y;
-    x.name = "x";
-    y.name = "y";
-    for (ValueInfo* vi : {&x, &y}) {
-      vi->type.kind = TypeInfo::Kind::kTensor;
-      vi->type.elem = DType::kFloat32;
-    }
-    x.type.has_shape = true;
-    for (int64_t d : {1, 16, 3, 3}) x.type.shape.push_back(Dim{d, ""});
-    m->graph.inputs = {x};
-    m->graph.outputs = {y};
-    m->graph.initializers = {{"w", float_tensor({64, 16, 3, 3}, random_floats(64 * 16 * 9, 41)), ""},
-                             {"b", float_tensor({64}, random_floats(64, 42)), ""}};
-    m->graph.nodes = {Node{"conv", "Conv", "", {"x", "w", "b"}, {"y"}, {ints_attr("pads", {1, 1, 1, 1})}, ""}};
-    return m;
+TEST_CASE("threads: convolutions split by columns, by channels and by images give the one-thread results") {
+  // Each large enough to be split (over ConvKernel's minimum of 2^23 multiply-adds):
+  //   1x32x32x32 -> 64 channels: 1024 output columns, split by columns;
+  //   1x64x7x7 -> 512 channels: 49 columns (two tiles), split by output channels;
+  //   8x16x16x16 -> 32 channels: eight images, one per task.
+  struct Case {
+    int64_t batch, c, hw, m;
   };
-  const Tensor tx = float_tensor({1, 16, 3, 3}, random_floats(144, 43));
-  std::vector<std::vector<float>> results;
-  for (int threads : {1, 2}) {
-    SessionOptions o;
-    o.threads = threads;
-    auto s = Session::create(model(), o);
-    REQUIRE(s.ok());
-    REQUIRE((*s)->set_input("x", tx).ok());
-    REQUIRE((*s)->run().ok());
-    const Tensor* y = (*s)->output("y");
-    REQUIRE(y->numel() == 64 * 9);
-    results.emplace_back(y->data_as<float>(), y->data_as<float>() + y->numel());
+  for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}}) {
+    CAPTURE(k.m);
+    const Dims xs = {k.batch, k.c, k.hw, k.hw};
+    auto model = [&] {
+      auto m = std::make_shared<Model>();
+      m->ir_version = 8;
+      m->opsets = {{"", 13}};
+      ValueInfo x, y;
+      x.name = "x";
+      y.name = "y";
+      for (ValueInfo* vi : {&x, &y}) {
+        vi->type.kind = TypeInfo::Kind::kTensor;
+        vi->type.elem = DType::kFloat32;
+      }
+      x.type.has_shape = true;
+      for (int64_t d : xs) x.type.shape.push_back(Dim{d, ""});
+      m->graph.inputs = {x};
+      m->graph.outputs = {y};
+      m->graph.initializers = {
+          {"w", float_tensor({k.m, k.c, 3, 3}, random_floats(static_cast<size_t>(k.m * k.c * 9), 41)), ""},
+          {"b", float_tensor({k.m}, random_floats(static_cast<size_t>(k.m), 42)), ""}};
+      m->graph.nodes = {Node{"conv", "Conv", "", {"x", "w", "b"}, {"y"}, {ints_attr("pads", {1, 1, 1, 1})}, ""}};
+      return m;
+    };
+    const Tensor tx = float_tensor(xs, random_floats(static_cast<size_t>(numel(xs)), 43));
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2}) {
+      SessionOptions o;
+      o.threads = threads;
+      auto s = Session::create(model(), o);
+      REQUIRE(s.ok());
+      REQUIRE((*s)->set_input("x", tx).ok());
+      REQUIRE((*s)->run().ok());
+      const Tensor* y = (*s)->output("y");
+      REQUIRE(y->numel() == k.batch * k.m * k.hw * k.hw);
+      results.emplace_back(y->data_as<float>(), y->data_as<float>() + y->numel());
+    }
+    CHECK(results[0] == results[1]);
   }
-  CHECK(results[0] == results[1]);
 }
 
 TEST_CASE("simd: float Add/Sub/Mul/Div through a session equal the reference bit for bit on every ISA") {

@@ -276,38 +276,43 @@ class ConvKernel final : public Kernel {
     if (has_sum_) {
       std::memcpy(y, ctx.input(3).data(), ctx.output(0).nbytes());  // Z, then the product added onto it
     }
-    // Threads split the output columns in chunks of whole micro-tiles or, when there are too few
-    // column tiles to share evenly (late layers: 7x7 images, many channels), the output channels
-    // in chunks of whole tile rows (each thread then packs the same B panels).
+    // Threads: one parallel_for per run over (image, group, part). Several images or groups are
+    // parts enough; otherwise each image is split by output columns in chunks of whole
+    // micro-tiles or, when there are too few column tiles to share evenly (late layers: 7x7
+    // images, many channels), by output channels in chunks of whole tile rows (each thread then
+    // packs the same B panels). A small convolution stays on one thread: waking the pool costs
+    // more than it saves.
+    constexpr int64_t kMinParallelMacs = int64_t{1} << 23;
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
-    const int64_t workers = std::min<int64_t>(workers_, ctx.workers());
+    const int64_t images = shape_.batch * shape_.group;
+    int64_t workers = std::min<int64_t>(workers_, ctx.workers());
+    if (images * mg * packed_[0].k() * out_size < kMinParallelMacs) workers = 1;
     const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
-    const bool split_rows = workers > 1 && tiles < 4 * workers && row_tiles >= 2 * workers;
-    const int64_t chunk = split_rows        ? (row_tiles + workers - 1) / workers * mr
-                          : workers > 1     ? std::max<int64_t>(1, tiles / (4 * workers)) * nr
-                                            : out_size;
-    const int64_t tasks = split_rows ? (mg + chunk - 1) / chunk : (out_size + chunk - 1) / chunk;
+    const bool whole = workers == 1 || images >= 4 * workers;
+    const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
+    const int64_t chunk = whole        ? out_size
+                          : split_rows ? (row_tiles + workers - 1) / workers * mr
+                                       : std::max<int64_t>(1, tiles / (4 * workers)) * nr;
+    const int64_t parts = split_rows ? (mg + chunk - 1) / chunk : (out_size + chunk - 1) / chunk;
     const size_t per_worker = packed_[0].scratch_bytes();
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
-    for (int64_t n = 0; n < shape_.batch; ++n) {
-      for (int64_t g = 0; g < shape_.group; ++g) {
-        src.x = x + (n * shape_.in_channels + g * src.channels) * in_size;
-        simd::TileEpilogue ep = act_;
-        ep.bias = bias != nullptr ? bias + g * mg : nullptr;
-        const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
-        float* c = y + (n * shape_.out_channels + g * mg) * out_size;
-        ctx.parallel_for(tasks, [&](int64_t task, int worker) {
-          unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
-          if (split_rows) {
-            const int64_t begin = task * chunk, end = std::min(mg, begin + chunk);
-            gemm.run(src, c, out_size, has_sum_, ep, own, 0, out_size, begin, end);
-          } else {
-            const int64_t begin = task * chunk, end = std::min(out_size, begin + chunk);
-            gemm.run(src, c, out_size, has_sum_, ep, own, begin, end);
-          }
-        });
+    ctx.parallel_for(images * parts, [&](int64_t task, int worker) {
+      const int64_t image = task / parts, part = task % parts;
+      const int64_t n = image / shape_.group, g = image % shape_.group;
+      prims::BSource b = src;
+      b.x = x + (n * shape_.in_channels + g * src.channels) * in_size;
+      simd::TileEpilogue ep = act_;
+      ep.bias = bias != nullptr ? bias + g * mg : nullptr;
+      const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
+      float* c = y + (n * shape_.out_channels + g * mg) * out_size;
+      unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
+      const int64_t begin = part * chunk;
+      if (split_rows) {
+        gemm.run(b, c, out_size, has_sum_, ep, own, 0, out_size, begin, std::min(mg, begin + chunk));
+      } else {
+        gemm.run(b, c, out_size, has_sum_, ep, own, begin, std::min(out_size, begin + chunk));
       }
-    }
+    });
   }
 
   // y = activation(conv + Z) for the paths that do not fuse it into the GEMM.
