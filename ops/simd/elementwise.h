@@ -87,9 +87,15 @@ void gather(const float* src, int64_t stride, float* out, size_t n) {
   if (stride == 1) {
     using V = xsimd::batch<float, Arch>;
     constexpr size_t L = V::size;
+    if (n < L) {
+      for (size_t i = 0; i < n; ++i) out[i] = src[i];
+      return;
+    }
     size_t i = 0;
     for (; i + L <= n; i += L) V::load_unaligned(src + i).store_unaligned(out + i);
-    for (; i < n; ++i) out[i] = src[i];
+    // The tail as one last vector ending at n, overlapping what is copied already (the same
+    // values again: src and out do not overlap).
+    if (i < n) V::load_unaligned(src + n - L).store_unaligned(out + n - L);
     return;
   }
   // Strided: a plain loop, vectorised by the compiler with this ISA's flags where it pays.
@@ -103,6 +109,10 @@ void copy_panel(const float* src, int64_t ld, int64_t rows, int n, int nr, float
   for (int64_t r = 0; r < rows; ++r, src += ld, out += nr) {
     int j = 0;
     for (; j + L <= n; j += L) V::load_unaligned(src + j).store_unaligned(out + j);
+    if (j < n && n >= L) {
+      V::load_unaligned(src + n - L).store_unaligned(out + n - L);  // the tail, overlapping
+      j = n;
+    }
     for (; j < n; ++j) out[j] = src[j];
     for (; j < nr; ++j) out[j] = 0.0f;
   }
