@@ -8,8 +8,8 @@
 //
 // operator() receives compute types (float for float16/bfloat16). kBoolOut: the output is
 // bool (comparisons). kIntDivisor: for integer types B is checked for zeros at run time
-// (kOutOfRange) before anything is computed. An op may name `static constexpr simd::BinaryOp
-// kSimd`: float32 rows that are contiguous or a scalar then run the active ISA's kernel, which
+// (kOutOfRange) before anything is computed. kSimd (default kCount: none) names the
+// simd::BinaryOp the op is: float32 rows that are contiguous or a scalar then run the active ISA's kernel, which
 // rounds exactly as operator() does (IEEE add, subtract, multiply, divide).
 #pragma once
 
@@ -26,6 +26,7 @@ namespace onyx::ew {
 struct BinaryOp {
   static constexpr bool kBoolOut = false;
   static constexpr bool kIntDivisor = false;
+  static constexpr simd::BinaryOp kSimd = simd::BinaryOp::kCount;  // kCount: no SIMD kernel
   Status init(const PrepareContext&) { return Status(); }
 };
 
@@ -39,21 +40,6 @@ inline Status check_divisor(const RunContext& ctx, int input, const T* b, int64_
     }
   }
   return Status();
-}
-
-template <class Op, class = void>
-struct HasSimd : std::false_type {};
-template <class Op>
-struct HasSimd<Op, std::void_t<decltype(Op::kSimd)>> : std::true_type {};
-// Op::kSimd, or kCount for ops without one (read only here: a name that does not exist must
-// sit in a discarded branch of a template of Op itself).
-template <class Op>
-constexpr simd::BinaryOp simd_op_of() {
-  if constexpr (HasSimd<Op>::value) {
-    return Op::kSimd;
-  } else {
-    return simd::BinaryOp::kCount;
-  }
 }
 
 // c = op(a, b) over the plan on the SIMD kernel where a row is contiguous or a scalar (the same
@@ -106,11 +92,10 @@ class BinaryKernel final : public Kernel {
       if constexpr (Op::kIntDivisor && is_int_v<T>) {
         if (c.numel() != 0) ONYX_TRY(check_divisor(ctx, 1, b.data_as<T>(), b.numel()));
       }
-      constexpr simd::BinaryOp kSimdOp = simd_op_of<Op>();
-      if constexpr (kSimdOp != simd::BinaryOp::kCount && std::is_same_v<T, float>) {
+      if constexpr (Op::kSimd != simd::BinaryOp::kCount && std::is_same_v<T, float>) {
         const simd::SimdKernels* k = simd::kernels();
         if (k != nullptr && prims::fast_paths_enabled()) {
-          binary_simd(plan_, *k, kSimdOp, a.data_as<float>(), b.data_as<float>(), c.data_as<float>(),
+          binary_simd(plan_, *k, Op::kSimd, a.data_as<float>(), b.data_as<float>(), c.data_as<float>(),
                       [this](float x, float y) { return op_(x, y); });
           return Status();
         }
