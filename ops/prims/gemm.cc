@@ -78,18 +78,7 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool tr
     const int64_t mc = std::min(plan.mc, m - i_blk);
     for (int64_t k0 = 0; k0 < k; k0 += plan.kc) {
       const int64_t kc = std::min(plan.kc, k - k0);
-      // A panels: rows i_blk.. of op(A) times alpha, MR rows interleaved per k, zero-padded.
-      float* dst = a_pack;
-      for (int64_t i0 = 0; i0 < mc; i0 += mr) {
-        for (int64_t p = 0; p < kc; ++p) {
-          for (int r = 0; r < mr; ++r) {
-            const int64_t i = i_blk + i0 + r;
-            float v = 0.0f;
-            if (i0 + r < mc) v = trans_a ? a[(k0 + p) * lda + i] : a[i * lda + k0 + p];
-            *dst++ = alpha == 1.0f ? v : alpha * v;
-          }
-        }
-      }
+      pack_a_panels(a, lda, trans_a, i_blk, mc, k0, kc, mr, alpha, a_pack);
       for (int64_t j0 = 0; j0 < n; j0 += nr) {
         const int cols = static_cast<int>(std::min<int64_t>(nr, n - j0));
         // B panel: op(B) rows k0.., columns j0.., zero-padded to nr columns.

@@ -21,9 +21,6 @@ inline int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
-using GatherFn = void (*)(const float* src, int64_t stride, float* out, size_t n);
-using CopyPanelFn = void (*)(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out);
-
 // One stretch of a panel's columns that lies in a single output row.
 struct Run {
   int col, len;
@@ -33,13 +30,13 @@ struct Run {
 // Writes B[k0 .. k0+kc) x [j0 .. j0+nr) as a k-major panel of `nr_full` columns, zero-padded.
 // The column runs are worked out once per panel and the (channel, ky, kx) of each k row is
 // stepped, not divided out.
-void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, int nr_full, GatherFn gather,
-                  CopyPanelFn copy_panel, float* panel) {
+void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, int nr_full,
+                  const simd::SimdKernels& kernels, float* panel) {
   const int64_t cstride = s.channel_stride != 0 ? s.channel_stride : s.in_h * s.in_w;
   if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 && s.pad_w == 0 &&
       s.out_w == s.in_w && s.dilation_h == 1 && s.dilation_w == 1) {
     // A matrix (or a pointwise convolution's image): B row c is source row c, contiguous.
-    copy_panel(s.x + k0 * cstride + j0, cstride, kc, nr, nr_full, panel);
+    kernels.copy_panel(s.x + k0 * cstride + j0, cstride, kc, nr, nr_full, panel);
     return;
   }
   constexpr int kMaxRuns = 64;
@@ -73,7 +70,7 @@ void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, 
       const int64_t lo = ix0 >= 0 ? 0 : std::min<int64_t>(ceil_div(-ix0, sw), run.len);
       const int64_t hi = s.in_w <= ix0 ? lo : std::clamp<int64_t>(ceil_div(s.in_w - ix0, sw), lo, run.len);
       for (int64_t t = 0; t < lo; ++t) d[t] = 0.0f;
-      gather(row + (ix0 + lo * sw), sw, d + lo, static_cast<size_t>(hi - lo));
+      kernels.gather(row + (ix0 + lo * sw), sw, d + lo, static_cast<size_t>(hi - lo));
       for (int64_t t = hi; t < run.len; ++t) d[t] = 0.0f;
     }
     for (int t = nr; t < nr_full; ++t) dst[t] = 0.0f;
@@ -88,6 +85,20 @@ void pack_b_panel(const BSource& s, int64_t k0, int64_t kc, int64_t j0, int nr, 
 }
 
 }  // namespace
+
+void pack_a_panels(const float* a, int64_t lda, bool trans, int64_t row0, int64_t rows, int64_t k0, int64_t kc,
+                   int mr, float alpha, float* dst) {
+  for (int64_t i0 = 0; i0 < rows; i0 += mr) {
+    for (int64_t p = k0; p < k0 + kc; ++p) {
+      for (int r = 0; r < mr; ++r) {
+        const int64_t i = row0 + i0 + r;
+        float v = 0.0f;
+        if (i0 + r < rows) v = trans ? a[p * lda + i] : a[i * lda + p];
+        *dst++ = alpha == 1.0f ? v : alpha * v;
+      }
+    }
+  }
+}
 
 int choose_tile(const simd::SimdKernels& kernels, int64_t m, int64_t n) {
   // Fraction of a tile grid's work that is real: m x n over the padded rows x columns.
@@ -114,23 +125,14 @@ int choose_tile(const simd::SimdKernels& kernels, int64_t m, int64_t n) {
 
 Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_t m, int64_t k, int64_t lda,
                         int64_t n_hint) {
+  kernels_ = &kernels;
   tile_ = kernels.gemm[choose_tile(kernels, m, n_hint)];
-  gather_ = kernels.gather;
-  copy_panel_ = kernels.copy_panel;
   const int64_t mr = tile_.mr;
   const int64_t panels = (m + mr - 1) / mr;
   Result<Tensor> t = Tensor::make(DType::kFloat32, {panels, k, mr});
   if (!t.ok()) return t.status();
   panels_ = std::move(*t);
-  float* dst = panels_.data_as<float>();
-  for (int64_t p = 0; p < panels; ++p) {
-    for (int64_t kk = 0; kk < k; ++kk) {
-      for (int64_t r = 0; r < mr; ++r) {
-        const int64_t row = p * mr + r;
-        *dst++ = row < m ? a[row * lda + kk] : 0.0f;
-      }
-    }
-  }
+  pack_a_panels(a, lda, false, 0, m, 0, k, tile_.mr, 1.0f, panels_.data_as<float>());
   m_ = m;
   k_ = k;
   kc_ = std::min<int64_t>(k, std::max<int64_t>(64, kPanelBytes / (tile_.nr * 4) / 8 * 8));
@@ -171,7 +173,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
     const bool first = k0 == 0, last = k0 + kc >= k_;
     for (int64_t j0 = col_begin; j0 < col_end; j0 += nr) {
       const int n = static_cast<int>(std::min<int64_t>(nr, col_end - j0));
-      pack_b_panel(b, k0, kc, j0, n, nr, gather_, copy_panel_, panel);
+      pack_b_panel(b, k0, kc, j0, n, nr, *kernels_, panel);
       for (int64_t i0 = row_begin; i0 < row_end; i0 += mr) {
         simd::TileEpilogue tile_ep = ep;
         if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;

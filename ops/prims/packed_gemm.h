@@ -43,6 +43,12 @@ struct BSource {
 // steady state) unless another wastes clearly less on padding.
 int choose_tile(const simd::SimdKernels& kernels, int64_t m, int64_t n);
 
+// The micro-kernels' A operand: rows [row0, row0 + rows) of op(A) over k in [k0, k0 + kc), as
+// ceil(rows / mr) panels of [kc][mr] (k-major, mr rows interleaved), times alpha, zero rows
+// past `rows`. A is row-major with leading dimension lda, stored k x m when `trans`.
+void pack_a_panels(const float* a, int64_t lda, bool trans, int64_t row0, int64_t rows, int64_t k0, int64_t kc,
+                   int mr, float alpha, float* dst);
+
 class PackedGemm {
  public:
   // Packs A (m x k, row-major with leading dimension lda) for `kernels`, choosing the tile
@@ -65,9 +71,8 @@ class PackedGemm {
            void* scratch, int64_t col_begin, int64_t col_end, int64_t row_begin = 0, int64_t row_end = -1) const;
 
  private:
+  const simd::SimdKernels* kernels_ = nullptr;  // the table tile_ is from (its B packing kernels too)
   simd::SimdKernels::GemmTile tile_;
-  void (*gather_)(const float* src, int64_t stride, float* out, size_t n) = nullptr;  // packs B rows
-  void (*copy_panel_)(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out) = nullptr;
   int64_t m_ = 0, k_ = 0, kc_ = 0;
   Tensor panels_;  // [ceil(m / MR)][k][MR], zero rows past m
 };
