@@ -82,20 +82,25 @@ void binary(BinaryOp op, Operands kind, const float* a, const float* b, float* o
   }
 }
 
+// out[0, n) = src[0, n): whole vectors, then the tail as one last vector ending at n that
+// overlaps what is copied already (the same values again: src and out do not overlap).
+template <class Arch>
+inline void copy_row(const float* src, float* out, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  if (n < L) {
+    for (size_t i = 0; i < n; ++i) out[i] = src[i];
+    return;
+  }
+  size_t i = 0;
+  for (; i + L <= n; i += L) V::load_unaligned(src + i).store_unaligned(out + i);
+  if (i < n) V::load_unaligned(src + n - L).store_unaligned(out + n - L);
+}
+
 template <class Arch>
 void gather(const float* src, int64_t stride, float* out, size_t n) {
   if (stride == 1) {
-    using V = xsimd::batch<float, Arch>;
-    constexpr size_t L = V::size;
-    if (n < L) {
-      for (size_t i = 0; i < n; ++i) out[i] = src[i];
-      return;
-    }
-    size_t i = 0;
-    for (; i + L <= n; i += L) V::load_unaligned(src + i).store_unaligned(out + i);
-    // The tail as one last vector ending at n, overlapping what is copied already (the same
-    // values again: src and out do not overlap).
-    if (i < n) V::load_unaligned(src + n - L).store_unaligned(out + n - L);
+    copy_row<Arch>(src, out, n);
     return;
   }
   // Strided: a plain loop, vectorised by the compiler with this ISA's flags where it pays.
@@ -104,17 +109,9 @@ void gather(const float* src, int64_t stride, float* out, size_t n) {
 
 template <class Arch>
 void copy_panel(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out) {
-  using V = xsimd::batch<float, Arch>;
-  constexpr int L = static_cast<int>(V::size);
   for (int64_t r = 0; r < rows; ++r, src += ld, out += nr) {
-    int j = 0;
-    for (; j + L <= n; j += L) V::load_unaligned(src + j).store_unaligned(out + j);
-    if (j < n && n >= L) {
-      V::load_unaligned(src + n - L).store_unaligned(out + n - L);  // the tail, overlapping
-      j = n;
-    }
-    for (; j < n; ++j) out[j] = src[j];
-    for (; j < nr; ++j) out[j] = 0.0f;
+    copy_row<Arch>(src, out, static_cast<size_t>(n));
+    for (int j = n; j < nr; ++j) out[j] = 0.0f;
   }
 }
 
