@@ -55,22 +55,27 @@ int main(int argc, char** argv) {
   std::printf("%-14s %-7s %8s %8s\n", "layer", "isa", "ms", "GFLOP/s");
   // The micro-kernel alone on cache-resident panels: the ceiling the layers can approach.
   for (simd::Isa isa : isas) {
-    const simd::SimdKernels::GemmTile& k = simd::kernels_for(isa)->gemm[0];
-    const int64_t kc = 256;
-    std::vector<float> a(static_cast<size_t>(kc * k.mr), 0.5f), c(static_cast<size_t>(k.mr * k.nr));
-    std::vector<float> bbuf(static_cast<size_t>(kc * k.nr + 16), 0.25f);
-    float* b = bbuf.data() + (16 - (reinterpret_cast<uintptr_t>(bbuf.data()) % 64) / 4) % 16;
-    const int reps = 20000;
-    std::vector<double> times;
-    for (int r = 0; r < 5; ++r) {
-      const double t0 = now_s();
-      for (int i = 0; i < reps; ++i)
-        k.fn(kc, a.data(), b, c.data(), k.nr, k.mr, k.nr, i > 0, false, simd::TileEpilogue{});
-      times.push_back(now_s() - t0);
+    const simd::SimdKernels* table = simd::kernels_for(isa);
+    for (int t = 0; t < table->gemm_tiles; ++t) {
+      const simd::SimdKernels::GemmTile& k = table->gemm[t];
+      const int64_t kc = 256;
+      std::vector<float> a(static_cast<size_t>(kc * k.mr), 0.5f), c(static_cast<size_t>(k.mr * k.nr));
+      std::vector<float> bbuf(static_cast<size_t>(kc * k.nr + 16), 0.25f);
+      float* b = bbuf.data() + (16 - (reinterpret_cast<uintptr_t>(bbuf.data()) % 64) / 4) % 16;
+      const int reps = 20000;
+      std::vector<double> times;
+      for (int r = 0; r < 5; ++r) {
+        const double t0 = now_s();
+        for (int i = 0; i < reps; ++i)
+          k.fn(kc, a.data(), b, c.data(), k.nr, k.mr, k.nr, i > 0, false, simd::TileEpilogue{});
+        times.push_back(now_s() - t0);
+      }
+      std::sort(times.begin(), times.end());
+      const double flops = 2.0 * static_cast<double>(kc * k.mr * k.nr) * reps;
+      char name[32];
+      std::snprintf(name, sizeof name, "tile %dx%d", k.mr, k.nr);
+      std::printf("%-14s %-7s %8.3f %8.1f\n", name, simd::isa_name(isa), times[2] * 1e3, flops / times[2] * 1e-9);
     }
-    std::sort(times.begin(), times.end());
-    const double flops = 2.0 * static_cast<double>(kc * k.mr * k.nr) * reps;
-    std::printf("%-14s %-7s %8.3f %8.1f\n", "tile only", simd::isa_name(isa), times[2] * 1e3, flops / times[2] * 1e-9);
   }
   for (const Layer& l : kLayers) {
     const int64_t oh = (l.h + 2 * l.pad - l.k) / l.stride + 1, ow = (l.w + 2 * l.pad - l.k) / l.stride + 1;
@@ -79,14 +84,17 @@ int main(int argc, char** argv) {
         y(static_cast<size_t>(l.m * n));
     for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) * 0.25f - 0.5f;
     for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 5) * 0.125f - 0.25f;
+    // The input as the convolution reads it: zero-padded, as Conv does once per run.
+    const int64_t hp = (oh - 1) * l.stride + l.k, wp = (ow - 1) * l.stride + l.k;
+    std::vector<float> padded(static_cast<size_t>(l.c * hp * wp));
+    prims::pad_planes(x.data(), l.h, l.w, l.pad, l.pad, hp, wp, 0, l.c, padded.data());
     prims::BSource src;
-    src.x = x.data();
+    src.x = padded.data();
     src.channels = l.c;
-    src.in_h = l.h;
-    src.in_w = l.w;
+    src.in_h = hp;
+    src.in_w = wp;
     src.kernel_h = src.kernel_w = l.k;
     src.stride_h = src.stride_w = l.stride;
-    src.pad_h = src.pad_w = l.pad;
     src.out_h = oh;
     src.out_w = ow;
     for (simd::Isa isa : isas) {

@@ -103,19 +103,30 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
       }
       bool same = true;
       for (int64_t stride : {1, 2, 3}) {
-        std::vector<float> src = random_floats(n * static_cast<size_t>(stride) + 1, 15);
+        // Exactly the floats read (1 + (n - 1) * stride after one before), so that the
+        // sanitizer build catches a read past them.
+        std::vector<float> src = random_floats(n == 0 ? 1 : 2 + (n - 1) * static_cast<size_t>(stride), 15);
         k.gather(src.data() + 1, stride, out.data() + 1, n);
         for (size_t i = 0; i < n; ++i) same &= out[i + 1] == src[1 + i * static_cast<size_t>(stride)];
       }
       CHECK(same);
-      {
-        // Three rows of n (leading dimension n + 3), padded to n + 5 columns.
-        const int nr = static_cast<int>(n) + 5;
-        std::vector<float> src = random_floats(3 * (n + 3), 16), panel(static_cast<size_t>(3 * nr), -1.0f);
-        k.copy_panel(src.data(), static_cast<int64_t>(n + 3), 3, static_cast<int>(n), nr, panel.data());
-        for (size_t r = 0; r < 3; ++r) {
-          for (size_t j = 0; j < static_cast<size_t>(nr); ++j) {
-            same &= panel[r * static_cast<size_t>(nr) + j] == (j < n ? src[r * (n + 3) + j] : 0.0f);
+      for (int64_t stride : {1, 2}) {
+        // Three rows of n with stride `stride`: rows r * (ld) apart, then rows at listed offsets;
+        // written with leading dimension n + 5, the rest of each row untouched.
+        const int64_t ld = static_cast<int64_t>(n) * stride + 3;
+        const int64_t offsets[3] = {2 * ld, 1, ld + 2};
+        // Rows end at 2 * ld + (n - 1) * stride: nothing past it is allocated.
+        std::vector<float> src = random_floats(static_cast<size_t>(2 * ld + (n > 0 ? (n - 1) * stride + 1 : 0)), 16);
+        const size_t ldo = n + 5;
+        for (const int64_t* offs : {static_cast<const int64_t*>(nullptr), offsets}) {
+          std::vector<float> panel(3 * ldo, -1.0f);
+          k.gather_rows(src.data(), offs, ld, 3, stride, static_cast<int>(n), panel.data(), static_cast<int64_t>(ldo));
+          for (size_t r = 0; r < 3; ++r) {
+            const int64_t off = offs != nullptr ? offs[r] : static_cast<int64_t>(r) * ld;
+            for (size_t j = 0; j < ldo; ++j) {
+              const float want = j < n ? src[static_cast<size_t>(off + static_cast<int64_t>(j) * stride)] : -1.0f;
+              same &= panel[r * ldo + j] == want;
+            }
           }
         }
         CHECK(same);
@@ -350,19 +361,22 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
     std::vector<double> ref(static_cast<size_t>(s.out_channels * n));
     prims::conv_ref<double>(s, xd.data(), wd.data(), bd.data(), ref.data());
     const double tolerance = 4.0 * static_cast<double>(kk) * 6e-8 * 4.0;
+    // The packed GEMM reads a zero-padded copy covering every window.
+    const int64_t hp = (s.out[0] - 1) * s.strides[0] + (s.kernel[0] - 1) * s.dilations[0] + 1;
+    const int64_t wp = (s.out[1] - 1) * s.strides[1] + (s.kernel[1] - 1) * s.dilations[1] + 1;
+    std::vector<float> padded(static_cast<size_t>(s.in_channels * hp * wp), std::numeric_limits<float>::quiet_NaN());
+    prims::pad_planes(x.data(), s.in[0], s.in[1], s.pads[0], s.pads[1], hp, wp, 0, s.in_channels, padded.data());
     prims::BSource src;
-    src.x = x.data();
+    src.x = padded.data();
     src.channels = s.in_channels;
-    src.in_h = s.in[0];
-    src.in_w = s.in[1];
+    src.in_h = hp;
+    src.in_w = wp;
     src.kernel_h = s.kernel[0];
     src.kernel_w = s.kernel[1];
     src.stride_h = s.strides[0];
     src.stride_w = s.strides[1];
     src.dilation_h = s.dilations[0];
     src.dilation_w = s.dilations[1];
-    src.pad_h = s.pads[0];
-    src.pad_w = s.pads[1];
     src.out_h = s.out[0];
     src.out_w = s.out[1];
     for (simd::Isa isa : machine_isas()) {
@@ -559,11 +573,14 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   // Each large enough to be split (over ConvKernel's minimum of 2^23 multiply-adds):
   //   1x32x32x32 -> 64 channels: 1024 output columns, split by columns;
   //   1x64x7x7 -> 512 channels: 49 columns (two tiles), split by output channels;
-  //   8x16x16x16 -> 32 channels: eight images, one per task.
+  //   8x16x16x16 -> 32 channels: eight images, one per task;
+  //   3x16x300x300 -> 4 channels: padded copies of two images fit the 2^22-float limit, so the
+  //   batch runs in two chunks.
+  // One thread must also match the scalar reference.
   struct Case {
     int64_t batch, c, hw, m;
   };
-  for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}}) {
+  for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}, Case{3, 16, 300, 4}}) {
     CAPTURE(k.m);
     const Dims xs = {k.batch, k.c, k.hw, k.hw};
     auto model = [&] {
@@ -589,9 +606,10 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
     };
     const Tensor tx = float_tensor(xs, random_floats(static_cast<size_t>(numel(xs)), 43));
     std::vector<std::vector<float>> results;
-    for (int threads : {1, 2}) {
+    for (int threads : {1, 2, 0}) {  // 0: one thread on the scalar reference
+      prims::set_fast_paths_enabled(threads != 0);
       SessionOptions o;
-      o.threads = threads;
+      o.threads = std::max(threads, 1);
       auto s = Session::create(model(), o);
       REQUIRE(s.ok());
       REQUIRE((*s)->set_input("x", tx).ok());
@@ -600,7 +618,14 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
       REQUIRE(y->numel() == k.batch * k.m * k.hw * k.hw);
       results.emplace_back(y->data_as<float>(), y->data_as<float>() + y->numel());
     }
+    prims::set_fast_paths_enabled(true);
     CHECK(results[0] == results[1]);
+    float worst = 0.0f, largest = 1.0f;
+    for (size_t i = 0; i < results[0].size(); ++i) {
+      worst = std::max(worst, std::fabs(results[0][i] - results[2][i]));
+      largest = std::max(largest, std::fabs(results[2][i]));
+    }
+    CHECK(worst <= 1e-5f * largest);  // sums of up to 576 products, in another order
   }
 }
 

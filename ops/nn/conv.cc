@@ -142,7 +142,8 @@ class ConvKernel final : public Kernel {
     if (t == DType::kFloat32) {
       ONYX_TRY(pack_weights(ctx));
       workers_ = ctx.workers();
-      scratch = packed_.empty() ? prims::conv_scratch_bytes(shape_) : packed_[0].scratch_bytes() * workers_;
+      scratch = packed_.empty() ? prims::conv_scratch_bytes(shape_)
+                                : align_size(packed_[0].scratch_bytes() * workers_) + padded_bytes();
     }
     if (t == DType::kFloat16) {
       Widened wd{static_cast<size_t>(numel(xs)), static_cast<size_t>(*wn), has_bias_ ? static_cast<size_t>(m) : 0,
@@ -242,6 +243,25 @@ class ConvKernel final : public Kernel {
         prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise) {
       return Status();
     }
+    // The packed GEMM reads windows that lie inside the image: with padding, a zero-padded copy
+    // of hp x wp (exactly what the windows cover), made for a few images at a time.
+    const bool one_d = shape_.rank() == 1;
+    const int64_t ih = one_d ? 1 : shape_.in[0], iw = shape_.in[one_d ? 0 : 1];
+    const int64_t axis_w = one_d ? 0 : 1;
+    pad_top_ = one_d ? 0 : shape_.pads[0];
+    pad_left_ = shape_.pads[axis_w];
+    hp_ = one_d ? 1 : (shape_.out[0] - 1) * shape_.strides[0] + (shape_.kernel[0] - 1) * shape_.dilations[0] + 1;
+    wp_ = (shape_.out[axis_w] - 1) * shape_.strides[axis_w] + (shape_.kernel[axis_w] - 1) * shape_.dilations[axis_w] + 1;
+    pad_ = pad_top_ > 0 || pad_left_ > 0 || hp_ > ih || wp_ > iw;
+    if (pad_) {
+      constexpr int64_t kMaxPaddedFloats = int64_t{1} << 22;
+      const int64_t per_image = shape_.in_channels * hp_ * wp_;
+      pad_images_ = std::max<int64_t>(1, std::min(kMaxPaddedFloats / std::max<int64_t>(per_image, 1), shape_.batch));
+    } else {
+      hp_ = ih;
+      wp_ = iw;
+      pad_images_ = shape_.batch;
+    }
     const int64_t mg = shape_.out_channels / shape_.group;
     const int64_t kg = (shape_.in_channels / shape_.group) * shape_.kernel_size();
     packed_.resize(static_cast<size_t>(shape_.group));
@@ -252,67 +272,86 @@ class ConvKernel final : public Kernel {
     return Status();
   }
 
+  size_t padded_bytes() const {
+    return pad_ ? align_size(static_cast<size_t>(pad_images_ * shape_.in_channels * hp_ * wp_) * sizeof(float)) : 0;
+  }
+
   void run_packed(RunContext& ctx) {
     const float* x = ctx.input(0).data_as<float>();
     float* y = ctx.output(0).data_as<float>();
     const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
     const bool one_d = shape_.rank() == 1;
+    const int64_t axis_w = one_d ? 0 : 1;
     prims::BSource src;
     src.channels = shape_.in_channels / shape_.group;
-    src.in_h = one_d ? 1 : shape_.in[0];
-    src.in_w = shape_.in[one_d ? 0 : 1];
+    src.in_h = hp_;
+    src.in_w = wp_;
     src.kernel_h = one_d ? 1 : shape_.kernel[0];
-    src.kernel_w = shape_.kernel[one_d ? 0 : 1];
+    src.kernel_w = shape_.kernel[axis_w];
     src.stride_h = one_d ? 1 : shape_.strides[0];
-    src.stride_w = shape_.strides[one_d ? 0 : 1];
+    src.stride_w = shape_.strides[axis_w];
     src.dilation_h = one_d ? 1 : shape_.dilations[0];
-    src.dilation_w = shape_.dilations[one_d ? 0 : 1];
-    src.pad_h = one_d ? 0 : shape_.pads[0];
-    src.pad_w = shape_.pads[one_d ? 0 : 1];
+    src.dilation_w = shape_.dilations[axis_w];
     src.out_h = one_d ? 1 : shape_.out[0];
-    src.out_w = shape_.out[one_d ? 0 : 1];
-    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size();
+    src.out_w = shape_.out[axis_w];
+    const int64_t ih = one_d ? 1 : shape_.in[0], iw = shape_.in[axis_w];
+    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), src_size = hp_ * wp_;
     const int64_t mg = shape_.out_channels / shape_.group;
     if (has_sum_) {
       std::memcpy(y, ctx.input(3).data(), ctx.output(0).nbytes());  // Z, then the product added onto it
     }
-    // Threads: one parallel_for per run over (image, group, part). Several images or groups are
-    // parts enough; otherwise each image is split by output columns in chunks of whole
+    // Threads: one parallel_for per batch chunk over (image, group, part). Several images or
+    // groups are parts enough; otherwise each image is split by output columns in chunks of whole
     // micro-tiles or, when there are too few column tiles to share evenly (late layers: 7x7
     // images, many channels), by output channels in chunks of whole tile rows (each thread then
     // packs the same B panels). A small convolution stays on one thread: waking the pool costs
     // more than it saves.
     constexpr int64_t kMinParallelMacs = int64_t{1} << 23;
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
-    const int64_t images = shape_.batch * shape_.group;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
-    if (images * mg * packed_[0].k() * out_size < kMinParallelMacs) workers = 1;
-    const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
-    const bool whole = workers == 1 || images >= 4 * workers;
-    const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
-    const int64_t chunk = whole        ? out_size
-                          : split_rows ? (row_tiles + workers - 1) / workers * mr
-                                       : std::max<int64_t>(1, tiles / (4 * workers)) * nr;
-    const int64_t parts = split_rows ? (mg + chunk - 1) / chunk : (out_size + chunk - 1) / chunk;
+    if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinParallelMacs) workers = 1;
     const size_t per_worker = packed_[0].scratch_bytes();
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
-    ctx.parallel_for(images * parts, [&](int64_t task, int worker) {
-      const int64_t image = task / parts, part = task % parts;
-      const int64_t n = image / shape_.group, g = image % shape_.group;
-      prims::BSource b = src;
-      b.x = x + (n * shape_.in_channels + g * src.channels) * in_size;
-      simd::TileEpilogue ep = act_;
-      ep.bias = bias != nullptr ? bias + g * mg : nullptr;
-      const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
-      float* c = y + (n * shape_.out_channels + g * mg) * out_size;
-      unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
-      const int64_t begin = part * chunk;
-      if (split_rows) {
-        gemm.run(b, c, out_size, has_sum_, ep, own, 0, out_size, begin, std::min(mg, begin + chunk));
-      } else {
-        gemm.run(b, c, out_size, has_sum_, ep, own, begin, std::min(out_size, begin + chunk));
+    auto* padded = reinterpret_cast<float*>(scratch + align_size(per_worker * static_cast<size_t>(workers_)));
+    for (int64_t n0 = 0; n0 < shape_.batch; n0 += pad_images_) {
+      const int64_t batch = std::min(pad_images_, shape_.batch - n0);
+      const float* images_x = x + n0 * shape_.in_channels * in_size;
+      if (pad_) {
+        const int64_t planes = batch * shape_.in_channels;
+        const int64_t pieces = std::min(workers, planes);
+        ctx.parallel_for(pieces, [&](int64_t piece, int) {
+          prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, piece * planes / pieces,
+                            (piece + 1) * planes / pieces, padded);
+        });
+        images_x = padded;
       }
-    });
+      const int64_t images = batch * shape_.group;
+      const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
+      const bool whole = workers == 1 || images >= 4 * workers;
+      const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
+      const int64_t chunk = whole        ? out_size
+                            : split_rows ? (row_tiles + workers - 1) / workers * mr
+                                         : std::max<int64_t>(1, tiles / (4 * workers)) * nr;
+      const int64_t parts = split_rows ? (mg + chunk - 1) / chunk : (out_size + chunk - 1) / chunk;
+      const int64_t x_size = pad_ ? src_size : in_size;
+      ctx.parallel_for(images * parts, [&](int64_t task, int worker) {
+        const int64_t image = task / parts, part = task % parts;
+        const int64_t n = image / shape_.group, g = image % shape_.group;
+        prims::BSource b = src;
+        b.x = images_x + (n * shape_.in_channels + g * src.channels) * x_size;
+        simd::TileEpilogue ep = act_;
+        ep.bias = bias != nullptr ? bias + g * mg : nullptr;
+        const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
+        float* c = y + ((n0 + n) * shape_.out_channels + g * mg) * out_size;
+        unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
+        const int64_t begin = part * chunk;
+        if (split_rows) {
+          gemm.run(b, c, out_size, has_sum_, ep, own, 0, out_size, begin, std::min(mg, begin + chunk));
+        } else {
+          gemm.run(b, c, out_size, has_sum_, ep, own, begin, std::min(out_size, begin + chunk));
+        }
+      });
+    }
   }
 
   // y = activation(conv + Z) for the paths that do not fuse it into the GEMM.
@@ -353,6 +392,10 @@ class ConvKernel final : public Kernel {
   ew::BroadcastPlan sum_plan_;
   std::vector<prims::PackedGemm> packed_;
   int workers_ = 1;  // the scratch is sized for this many
+  // The packed path's padded copy of the input: whether there is one, the padding before the
+  // first row and column, its plane extent, and how many images it holds at a time.
+  bool pad_ = false;
+  int64_t pad_top_ = 0, pad_left_ = 0, hp_ = 1, wp_ = 0, pad_images_ = 1;
 };
 
 // ConvTranspose (1, 11): the adjoint of Conv. The output size comes from output_shape, or

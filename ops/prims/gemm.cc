@@ -69,7 +69,6 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool tr
                 int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
                 int64_t ldc, void* scratch) {
   const simd::SimdKernels::GemmTile& t = kernels.gemm[plan.tile];
-  const auto copy_panel = kernels.copy_panel;
   const int mr = t.mr, nr = t.nr;
   float* a_pack = align_up(scratch);                  // [plan.mc / mr][kc][mr]
   float* b_pack = align_up(a_pack + plan.mc * plan.kc);  // [kc][nr]
@@ -88,7 +87,10 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool tr
             for (int64_t p = 0; p < kc; ++p) b_pack[p * nr + j] = j < cols ? src[p] : 0.0f;
           }
         } else {
-          copy_panel(b + k0 * ldb + j0, ldb, kc, cols, nr, b_pack);
+          kernels.gather_rows(b + k0 * ldb + j0, nullptr, ldb, kc, 1, cols, b_pack, nr);
+          if (cols < nr) {
+            for (int64_t p = 0; p < kc; ++p) std::fill(b_pack + p * nr + cols, b_pack + (p + 1) * nr, 0.0f);
+          }
         }
         for (int64_t i0 = 0; i0 < mc; i0 += mr) {
           t.fn(kc, a_pack + i0 * kc, b_pack, c + (i_blk + i0) * ldc + j0, ldc,

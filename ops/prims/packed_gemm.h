@@ -15,15 +15,15 @@
 
 namespace onyx::prims {
 
-// Where B comes from. The im2col view of a 2-D image covers a row-major matrix too
-// (kernel 1x1, stride 1, no padding: B row c is image channel c).
+// Where B comes from: the im2col view of a 2-D image with no padding (pad_planes makes the
+// padded copy), every window inside it. It covers a row-major matrix too (kernel 1x1, stride 1:
+// B row c is image channel c).
 struct BSource {
   const float* x = nullptr;  // [channels, in_h, in_w]
   int64_t channels = 0, in_h = 1, in_w = 0;
   int64_t kernel_h = 1, kernel_w = 1;
   int64_t stride_h = 1, stride_w = 1;
   int64_t dilation_h = 1, dilation_w = 1;
-  int64_t pad_h = 0, pad_w = 0;
   int64_t out_h = 1, out_w = 0;
   int64_t channel_stride = 0;  // floats between channels; 0 means in_h * in_w
   int64_t rows() const { return channels * kernel_h * kernel_w; }  // k
@@ -38,6 +38,12 @@ struct BSource {
     return s;
   }
 };
+
+// Zero-padded copies of planes [first, last) of h x w floats (plane p at x + p * h * w): out
+// plane p is hp x wp with input (i, j) at (i + top, j + left), zeros elsewhere; input rows and
+// columns that fall past hp or wp are dropped.
+void pad_planes(const float* x, int64_t h, int64_t w, int64_t top, int64_t left, int64_t hp, int64_t wp,
+                int64_t first, int64_t last, float* out);
 
 // The index in kernels.gemm of the tile shape for an m x n product: the ISA's first (best in
 // steady state) unless another wastes clearly less on padding.

@@ -6,6 +6,9 @@
 //   Div  a / b correctly rounded, as the scalar reference divides. xsimd divides NEON floats
 //        by a reciprocal estimate and Newton steps, off in the last bits (isa_neon.cc,
 //        isa_neon64.cc).
+//   EvenLanes  p[0], p[2], ..., p[2 * (lanes - 1)] as one vector, reading p[0 .. 2 * lanes - 1):
+//        stride-2 windows of convolutions. xsimd 8.1 has no generic shuffle, so an ISA without
+//        a specialisation (available = false) gathers with a scalar loop.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -22,6 +25,11 @@ template <class Arch>
 struct Div {
   using V = xsimd::batch<float, Arch>;
   static V apply(const V& a, const V& b) { return a / b; }
+};
+
+template <class Arch>
+struct EvenLanes {
+  static constexpr bool available = false;
 };
 
 }  // namespace onyx::simd

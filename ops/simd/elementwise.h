@@ -97,21 +97,40 @@ inline void copy_row(const float* src, float* out, size_t n) {
   if (i < n) V::load_unaligned(src + n - L).store_unaligned(out + n - L);
 }
 
+// out[i] = src[i * stride]; stride 2 (convolution windows) as even lanes where the ISA can.
 template <class Arch>
-void gather(const float* src, int64_t stride, float* out, size_t n) {
+inline void gather_strided(const float* src, int64_t stride, float* out, size_t n) {
   if (stride == 1) {
     copy_row<Arch>(src, out, n);
     return;
   }
-  // Strided: a plain loop, vectorised by the compiler with this ISA's flags where it pays.
-  for (size_t i = 0; i < n; ++i) out[i] = src[static_cast<int64_t>(i) * stride];
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  size_t i = 0;
+  if constexpr (EvenLanes<Arch>::available) {
+    if (stride == 2 && n > L) {
+      // Whole vectors while they stay within src[0 .. 2n - 1), then one overlapping vector
+      // ending at element n - 2, then the last element.
+      for (; i + L < n; i += L) EvenLanes<Arch>::apply(src + 2 * i).store_unaligned(out + i);
+      EvenLanes<Arch>::apply(src + 2 * (n - 1 - L)).store_unaligned(out + (n - 1 - L));
+      out[n - 1] = src[2 * (n - 1)];
+      return;
+    }
+  }
+  // A plain loop, vectorised by the compiler with this ISA's flags where it pays.
+  for (; i < n; ++i) out[i] = src[static_cast<int64_t>(i) * stride];
 }
 
 template <class Arch>
-void copy_panel(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out) {
-  for (int64_t r = 0; r < rows; ++r, src += ld, out += nr) {
-    copy_row<Arch>(src, out, static_cast<size_t>(n));
-    for (int j = n; j < nr; ++j) out[j] = 0.0f;
+void gather(const float* src, int64_t stride, float* out, size_t n) {
+  gather_strided<Arch>(src, stride, out, n);
+}
+
+template <class Arch>
+void gather_rows(const float* src, const int64_t* offsets, int64_t ld, int64_t rows, int64_t stride, int n,
+                 float* out, int64_t ldo) {
+  for (int64_t r = 0; r < rows; ++r, out += ldo) {
+    gather_strided<Arch>(src + (offsets != nullptr ? offsets[r] : r * ld), stride, out, static_cast<size_t>(n));
   }
 }
 

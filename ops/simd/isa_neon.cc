@@ -1,4 +1,6 @@
 // The neon instantiation of the SIMD kernels (compiled with neon flags; see ops/meson.build).
+#include <arm_neon.h>
+
 #include "simd/arch_ops.h"
 
 namespace onyx::simd {
@@ -14,6 +16,17 @@ struct Div<xsimd::neon> {
     b.store_aligned(y);
     for (size_t i = 0; i < V::size; ++i) x[i] /= y[i];
     return V::load_aligned(x);
+  }
+};
+
+template <>
+struct EvenLanes<xsimd::neon> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::neon>;
+  // p[0], p[2] and (p[3 .. 7) shifted by one) p[4], p[6]: nothing past p[6] is read.
+  static V apply(const float* p) {
+    const float32x4_t hi = vld1q_f32(p + 3);
+    return vuzpq_f32(vld1q_f32(p), vextq_f32(hi, hi, 1)).val[0];
   }
 };
 

@@ -12,6 +12,14 @@ struct Div<xsimd::neon64> {
   static V apply(const V& a, const V& b) { return vdivq_f32(a, b); }
 };
 
+template <>
+struct EvenLanes<xsimd::neon64> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::neon64>;
+  // p[0], p[2] and (p[3 .. 7) shifted by one) p[4], p[6]: nothing past p[6] is read.
+  static V apply(const float* p) { return vuzp1q_f32(vld1q_f32(p), vextq_f32(vld1q_f32(p + 3), vld1q_f32(p + 3), 1)); }
+};
+
 }  // namespace onyx::simd
 
 #include "simd/kernels_impl.h"

@@ -1,4 +1,22 @@
 // The sse2 instantiation of the SIMD kernels (compiled with sse2 flags; see ops/meson.build).
+#include <emmintrin.h>
+
+#include "simd/arch_ops.h"
+
+namespace onyx::simd {
+
+template <>
+struct EvenLanes<xsimd::sse2> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::sse2>;
+  static V apply(const float* p) {
+    // The last lane read is p[6]: p[7] is past what the caller may read, so load p[3 .. 6].
+    return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 3), _MM_SHUFFLE(3, 1, 2, 0));
+  }
+};
+
+}  // namespace onyx::simd
+
 #include "simd/kernels_impl.h"
 
 namespace onyx::simd {

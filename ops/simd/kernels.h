@@ -42,11 +42,12 @@ struct SimdKernels {
 
   // out[i] = op(a[i], b[i]) (a or b read as one scalar per `operands`).
   void (*binary)(BinaryOp op, Operands operands, const float* a, const float* b, float* out, size_t n) = nullptr;
-  // out[i] = src[i * stride] (stride >= 1): the rows of im2col panels.
+  // out[i] = src[i * stride] (stride >= 1).
   void (*gather)(const float* src, int64_t stride, float* out, size_t n) = nullptr;
-  // A panel of a row-major matrix: out[r * nr + j] = src[r * ld + j] for j < n, then zeros up to
-  // nr, for r < rows (the B panels of pointwise convolutions and matrices).
-  void (*copy_panel)(const float* src, int64_t ld, int64_t rows, int n, int nr, float* out) = nullptr;
+  // Rows of a B panel: out[r * ldo + t] = src[off(r) + t * stride] for r < rows and t < n, where
+  // off(r) is offsets[r], or r * ld when offsets is null (matrices, and im2col views of images).
+  void (*gather_rows)(const float* src, const int64_t* offsets, int64_t ld, int64_t rows, int64_t stride, int n,
+                      float* out, int64_t ldo) = nullptr;
   // out[i] = clamp(x[i], lo, hi) — Relu and Clip.
   void (*clamp)(const float* x, float* out, size_t n, float lo, float hi) = nullptr;
   // out[i] = x[i] * scale + shift (rounded after the multiply and after the add).

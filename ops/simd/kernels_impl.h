@@ -35,7 +35,7 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   add_tiles<Arch, RV...>(k);
   k.binary = &binary<Arch>;
   k.gather = &gather<Arch>;
-  k.copy_panel = &copy_panel<Arch>;
+  k.gather_rows = &gather_rows<Arch>;
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
   k.depthwise3x3_taps = &depthwise3x3_taps<Arch>;
