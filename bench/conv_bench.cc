@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "prims/conv.h"
 #include "prims/packed_gemm.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
@@ -113,6 +114,41 @@ int main(int argc, char** argv) {
       const double t = times[times.size() / 2];
       std::printf("%-14s %-7s %8.3f %8.1f\n", l.name, simd::isa_name(isa), t * 1e3, flops / t * 1e-9);
     }
+  }
+  // MobileNet-v2's depthwise 3x3 convolutions (prims::conv_fast, the active ISA): ms per layer
+  // and nanoseconds per output.
+  struct Depthwise {
+    const char* name;
+    int64_t c, hw, stride;
+  };
+  constexpr Depthwise kDepthwise[] = {{"dw 112 32", 32, 112, 1},  {"dw 112/2 96", 96, 112, 2}, {"dw 56 144", 144, 56, 1},
+                                      {"dw 56/2 144", 144, 56, 2}, {"dw 28 192", 192, 28, 1},  {"dw 14 384", 384, 14, 1},
+                                      {"dw 14 576", 576, 14, 1},  {"dw 7 960", 960, 7, 1}};
+  std::printf("%-14s %-7s %8s %8s\n", "depthwise", "isa", "ms", "ns/out");
+  for (const Depthwise& d : kDepthwise) {
+    prims::ConvShape s;
+    s.batch = 1;
+    s.in_channels = s.out_channels = s.group = d.c;
+    s.in = {d.hw, d.hw};
+    s.kernel = {3, 3};
+    s.strides = {d.stride, d.stride};
+    s.dilations = {1, 1};
+    s.pads = {1, 1};
+    const int64_t o = (d.hw - 1) / d.stride + 1;
+    s.out = {o, o};
+    std::vector<float> x(static_cast<size_t>(d.c * d.hw * d.hw), 0.5f), w(static_cast<size_t>(d.c * 9), 0.25f),
+        b(static_cast<size_t>(d.c), 0.0f), y(static_cast<size_t>(d.c * o * o));
+    std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
+    std::vector<double> times;
+    for (int r = 0; r < 50; ++r) {
+      const double t0 = now_s();
+      prims::conv_fast(s, x.data(), w.data(), b.data(), y.data(), scratch.data());
+      times.push_back(now_s() - t0);
+    }
+    std::sort(times.begin(), times.end());
+    const double t = times[times.size() / 2];
+    std::printf("%-14s %-7s %8.3f %8.2f\n", d.name, simd::isa_name(simd::active_isa()), t * 1e3,
+                t * 1e9 / static_cast<double>(y.size()));
   }
   return 0;
 }

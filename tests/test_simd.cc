@@ -312,16 +312,20 @@ TEST_CASE("simd: sgemm equals gemm_ref on every ISA (and Eigen), every layout, a
   CHECK(simd::active_isa() == best);
 }
 
-TEST_CASE("simd: depthwise 3x3 convolution (strides 1 and 2) equals conv_ref on every ISA") {
-  // (channels, h, w, stride, pad): widths below, at and past a vector, odd and even.
-  const int64_t cases[][5] = {{3, 5, 5, 1, 1}, {2, 9, 40, 1, 1}, {2, 7, 7, 2, 1}, {3, 12, 38, 2, 1},
-                              {2, 11, 33, 2, 0}, {2, 3, 3, 2, 1}, {2, 4, 19, 1, 0}};
+TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on every ISA") {
+  // (channels, h, w, stride, pad, row stride): widths below, at and past a vector, odd and even;
+  // a 1x1 image; row and column strides that differ.
+  const int64_t cases[][6] = {{3, 5, 5, 1, 1, 1},  {2, 9, 40, 1, 1, 1},  {2, 7, 7, 2, 1, 2},  {3, 12, 38, 2, 1, 2},
+                              {2, 11, 33, 2, 0, 2}, {2, 3, 3, 2, 1, 2},   {2, 4, 19, 1, 0, 1},  {2, 1, 1, 1, 1, 1},
+                              {2, 10, 23, 3, 1, 1}, {3, 13, 9, 1, 2, 2}, {2, 17, 16, 2, 1, 3}};
   const simd::Isa best = simd::active_isa();
   std::vector<simd::Isa> isas = machine_isas();
   isas.push_back(simd::Isa::kScalar);
   for (const auto& c : cases) {
     prims::ConvShape s = conv_shape(c[0], c[1], c[2], c[0], 3, c[3], c[4]);
     s.group = c[0];
+    s.strides[0] = c[5];
+    s.out[0] = (c[1] + 2 * c[4] - 3) / c[5] + 1;
     REQUIRE(prims::conv_algo(s) == prims::ConvAlgo::kDepthwise);
     const std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 51);
     const std::vector<float> w = random_floats(static_cast<size_t>(s.out_channels * 9), 52);
@@ -443,6 +447,14 @@ Attribute ints_attr(const char* name, std::vector<int64_t> v) {
   a.name = name;
   a.type = AttrType::kInts;
   a.ints = std::move(v);
+  return a;
+}
+
+Attribute int_attr(const char* name, int64_t v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kInt;
+  a.i = v;
   return a;
 }
 
@@ -575,12 +587,14 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   //   1x64x7x7 -> 512 channels: 49 columns (two tiles), split by output channels;
   //   8x16x16x16 -> 32 channels: eight images, one per task;
   //   3x16x300x300 -> 4 channels: padded copies of two images fit the 2^22-float limit, so the
-  //   batch runs in two chunks.
-  // One thread must also match the scalar reference.
+  //   batch runs in two chunks;
+  //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges.
+  // A Relu follows (fused into the convolution). One thread must also match the scalar reference.
   struct Case {
-    int64_t batch, c, hw, m;
+    int64_t batch, c, hw, m, group = 1;
   };
-  for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}, Case{3, 16, 300, 4}}) {
+  for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}, Case{3, 16, 300, 4},
+                        Case{2, 64, 28, 64, 64}}) {
     CAPTURE(k.m);
     const Dims xs = {k.batch, k.c, k.hw, k.hw};
     auto model = [&] {
@@ -599,9 +613,12 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
       m->graph.inputs = {x};
       m->graph.outputs = {y};
       m->graph.initializers = {
-          {"w", float_tensor({k.m, k.c, 3, 3}, random_floats(static_cast<size_t>(k.m * k.c * 9), 41)), ""},
+          {"w", float_tensor({k.m, k.c / k.group, 3, 3}, random_floats(static_cast<size_t>(k.m * k.c / k.group * 9), 41)),
+           ""},
           {"b", float_tensor({k.m}, random_floats(static_cast<size_t>(k.m), 42)), ""}};
-      m->graph.nodes = {Node{"conv", "Conv", "", {"x", "w", "b"}, {"y"}, {ints_attr("pads", {1, 1, 1, 1})}, ""}};
+      m->graph.nodes = {Node{"conv", "Conv", "", {"x", "w", "b"}, {"c"}, {ints_attr("pads", {1, 1, 1, 1}),
+                                                                          int_attr("group", k.group)}, ""},
+                        Node{"relu", "Relu", "", {"c"}, {"y"}, {}, ""}};
       return m;
     };
     const Tensor tx = float_tensor(xs, random_floats(static_cast<size_t>(numel(xs)), 43));

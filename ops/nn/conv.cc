@@ -142,8 +142,11 @@ class ConvKernel final : public Kernel {
     if (t == DType::kFloat32) {
       ONYX_TRY(pack_weights(ctx));
       workers_ = ctx.workers();
-      scratch = packed_.empty() ? prims::conv_scratch_bytes(shape_)
-                                : align_size(packed_[0].scratch_bytes() * workers_) + padded_bytes();
+      // Depthwise convolutions split channels between threads, each with its own scratch.
+      const bool depthwise = prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise;
+      scratch = !packed_.empty() ? align_size(packed_[0].scratch_bytes() * workers_) + padded_bytes()
+                : depthwise      ? align_size(prims::conv_scratch_bytes(shape_)) * static_cast<size_t>(workers_)
+                                 : prims::conv_scratch_bytes(shape_);
     }
     if (t == DType::kFloat16) {
       Widened wd{static_cast<size_t>(numel(xs)), static_cast<size_t>(*wn), has_bias_ ? static_cast<size_t>(m) : 0,
@@ -180,8 +183,14 @@ class ConvKernel final : public Kernel {
                     prims::conv_fast(shape_, xf, wf, bf, yf, s);
                   });
     } else if (x.dtype() == DType::kFloat32) {
-      prims::conv_fast(shape_, x.data_as<float>(), w.data_as<float>(),
-                       has_bias_ ? ctx.input(2).data_as<float>() : nullptr, static_cast<float*>(conv_out), scratch);
+      if (prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise) {
+        run_depthwise(ctx, static_cast<float*>(conv_out), scratch);
+        if (!has_sum_) return Status();  // the activation is applied as it goes
+      } else {
+        prims::conv_fast(shape_, x.data_as<float>(), w.data_as<float>(),
+                         has_bias_ ? ctx.input(2).data_as<float>() : nullptr, static_cast<float*>(conv_out),
+                         scratch);
+      }
     } else {
       ONYX_TRY(nn::dispatch_float(kConvTypes, x.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -352,6 +361,47 @@ class ConvKernel final : public Kernel {
         }
       });
     }
+  }
+
+  // float32 depthwise convolution (groups of one input channel): channel ranges of each image
+  // on the threads, each with its own scratch; the activation, when there is no Z, applied to each
+  // range as it is written (SIMD clamp: NaN becomes the bound, as apply_epilogue does).
+  void run_depthwise(RunContext& ctx, float* y, void* scratch) {
+    const float* x = ctx.input(0).data_as<float>();
+    const float* w = ctx.input(1).data_as<float>();
+    const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
+    const int64_t channels = shape_.in_channels, mg = shape_.out_channels / shape_.group;
+    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), k_size = shape_.kernel_size();
+    // Memory-bound: worth a second thread from about 2^18 multiply-adds (tens of microseconds).
+    constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
+    int64_t workers = std::min<int64_t>(workers_, ctx.workers());
+    if (shape_.batch * shape_.out_channels * out_size * k_size < kMinParallelMacs) workers = 1;
+    const int64_t parts = workers == 1 ? 1 : std::min<int64_t>(channels, 2 * workers);
+    const size_t per_worker = align_size(prims::conv_scratch_bytes(shape_));
+    const simd::SimdKernels* kernels = simd::kernels();
+    const bool clamp = fused_ && !has_sum_ && act_.clamp;
+    ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
+      const int64_t n = task / parts, part = task % parts;
+      const int64_t c0 = part * channels / parts, c1 = (part + 1) * channels / parts;
+      prims::ConvShape sub = shape_;
+      sub.batch = 1;
+      sub.in_channels = sub.group = c1 - c0;
+      sub.out_channels = (c1 - c0) * mg;
+      float* out = y + (n * shape_.out_channels + c0 * mg) * out_size;
+      prims::conv_fast(sub, x + (n * channels + c0) * in_size, w + c0 * mg * k_size,
+                       bias != nullptr ? bias + c0 * mg : nullptr, out,
+                       static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker);
+      if (!clamp) return;
+      const auto count = static_cast<size_t>(sub.out_channels * out_size);
+      if (kernels != nullptr && prims::fast_paths_enabled()) {
+        kernels->clamp(out, out, count, act_.lo, act_.hi);
+        return;
+      }
+      for (size_t i = 0; i < count; ++i) {
+        float v = out[i] > act_.lo ? out[i] : act_.lo;
+        out[i] = v < act_.hi ? v : act_.hi;
+      }
+    });
   }
 
   // y = activation(conv + Z) for the paths that do not fuse it into the GEMM.

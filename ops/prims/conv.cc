@@ -89,81 +89,65 @@ void depthwise_channel(const Geom2& g, const float* x, const float* w, float bia
   }
 }
 
-// 3x3 undilated single-channel correlation with column stride SW. Rows outside the input read
-// `zero_row` (at least g.iw zeros), so the interior loop is branch-free; it runs the active ISA's
-// nine-tap row kernel when there is one (same products, same order of additions): with stride 1
-// on the rows themselves, with stride 2 on their even and odd columns, de-interleaved into
-// `halves` (6 * (g.ow + 1) floats).
-template <int SW>
-void depthwise3x3_channel(const Geom2& g, const float* x, const float* w, float bias, float* y,
-                          const float* zero_row, float* halves, const simd::SimdKernels* kernels) {
-  const float w00 = w[0], w01 = w[1], w02 = w[2], w10 = w[3], w11 = w[4], w12 = w[5], w20 = w[6], w21 = w[7],
-              w22 = w[8];
-  // Interior columns: all three taps inside [0, iw).
-  int64_t lo, hi;
-  {
-    int64_t lo0, hi0, lo2, hi2;
-    valid_range(-g.pw, SW, g.iw, g.ow, &lo0, &hi0);
-    valid_range(2 - g.pw, SW, g.iw, g.ow, &lo2, &hi2);
-    lo = std::max(lo0, lo2);
-    hi = std::max(lo, std::min(hi0, hi2));
-  }
-  const size_t len = static_cast<size_t>(hi - lo);
-  for (int64_t oh = 0; oh < g.oh; ++oh) {
-    const float* rows[3];
-    for (int64_t kh = 0; kh < 3; ++kh) {
-      const int64_t ih = oh * g.sh - g.ph + kh;
-      rows[kh] = ih >= 0 && ih < g.ih ? x + ih * g.iw : zero_row;
-    }
-    float* yrow = y + oh * g.ow;
-    // Border columns: taps checked one by one.
-    auto border = [&](int64_t ow) {
-      float acc = bias;
-      for (int64_t kw = 0; kw < 3; ++kw) {
-        const int64_t iw = ow * SW - g.pw + kw;
-        if (iw < 0 || iw >= g.iw) continue;
-        acc += w[kw] * rows[0][iw] + w[3 + kw] * rows[1][iw] + w[6 + kw] * rows[2][iw];
-      }
-      yrow[ow] = acc;
-    };
-    for (int64_t ow = 0; ow < lo; ++ow) border(ow);
-    if (kernels != nullptr && len > 0) {
-      // Column ow of the interior reads input columns ow * SW - pw + kw.
-      const float* taps[9];
-      for (int kh = 0; kh < 3; ++kh) {
-        const float* first = rows[kh] + (lo * SW - g.pw);
-        if (SW == 1) {
-          taps[kh * 3] = first;
-          taps[kh * 3 + 1] = first + 1;
-          taps[kh * 3 + 2] = first + 2;
-        } else {
-          float* even = halves + kh * 2 * (g.ow + 1);
-          float* odd = even + (g.ow + 1);
-          kernels->gather(first, 2, even, len + 1);  // kw = 0 and, one later, kw = 2
-          kernels->gather(first + 1, 2, odd, len);   // kw = 1
-          taps[kh * 3] = even;
-          taps[kh * 3 + 1] = odd;
-          taps[kh * 3 + 2] = even + 1;
+// 3x3 undilated single-channel correlation, any strides, as one long row: the zero-padded input
+// is split into its sh x sw polyphase planes (plane (ry, rx) holds padded rows ry, ry + sh, ...
+// and columns rx, rx + sw, ...), each hv x wv. Output (oy, ox) is then sum over taps (kh, kw) of
+// plane (kh % sh, kw % sw) at (oy + kh / sh, ox + kw / sw): every tap is the same plane offset
+// plus oy * wv + ox, so the whole image is one run of the nine-tap kernel over "virtual" rows of
+// wv columns (the last wv - ow of each row are discarded when copying out). No border cases, and
+// small images vectorise as well as large ones.
+struct Depthwise3x3 {
+  int64_t hp, wp, hv, wv;  // padded extent that the windows cover; polyphase plane extent
+  explicit Depthwise3x3(const Geom2& g)
+      : hp((g.oh - 1) * g.sh + 3), wp((g.ow - 1) * g.sw + 3), hv((hp + g.sh - 1) / g.sh), wv((wp + g.sw - 1) / g.sw) {}
+  // Scratch floats: the planes, then the virtual output rows.
+  int64_t floats(const Geom2& g) const { return g.sh * g.sw * hv * wv + g.oh * wv; }
+};
+
+void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x, const float* w, float bias,
+                          float* y, float* scratch, const simd::SimdKernels* kernels) {
+  const int64_t plane = d.hv * d.wv;
+  float* virt = scratch + g.sh * g.sw * plane;
+  for (int64_t ry = 0; ry < g.sh; ++ry) {
+    for (int64_t rx = 0; rx < g.sw; ++rx) {
+      float* dst = scratch + (ry * g.sw + rx) * plane;
+      for (int64_t a = 0; a < d.hv; ++a, dst += d.wv) {
+        const int64_t iy = a * g.sh + ry - g.ph;
+        // Columns b read input column b * sw + rx - pw: inside the row for b in [lo, hi).
+        int64_t lo = 0, hi = 0;
+        if (iy >= 0 && iy < g.ih) valid_range(rx - g.pw, g.sw, g.iw, d.wv, &lo, &hi);
+        std::fill(dst, dst + lo, 0.0f);
+        const float* src = x + iy * g.iw + (lo * g.sw + rx - g.pw);
+        if (hi > lo) {
+          if (kernels != nullptr) {
+            kernels->gather(src, g.sw, dst + lo, static_cast<size_t>(hi - lo));
+          } else {
+            for (int64_t b = lo; b < hi; ++b) dst[b] = src[(b - lo) * g.sw];
+          }
         }
-      }
-      kernels->depthwise3x3_taps(taps, w, bias, yrow + lo, len);
-    } else {
-      const float* r0 = rows[0] - g.pw;
-      const float* r1 = rows[1] - g.pw;
-      const float* r2 = rows[2] - g.pw;
-      for (int64_t ow = lo; ow < hi; ++ow) {
-        const int64_t i = ow * SW;
-        yrow[ow] = bias + w00 * r0[i] + w01 * r0[i + 1] + w02 * r0[i + 2] + w10 * r1[i] + w11 * r1[i + 1] +
-                   w12 * r1[i + 2] + w20 * r2[i] + w21 * r2[i + 1] + w22 * r2[i + 2];
+        std::fill(dst + hi, dst + d.wv, 0.0f);
       }
     }
-    for (int64_t ow = hi; ow < g.ow; ++ow) border(ow);
   }
+  const float* taps[9];
+  for (int64_t kh = 0; kh < 3; ++kh) {
+    for (int64_t kw = 0; kw < 3; ++kw) {
+      taps[kh * 3 + kw] = scratch + ((kh % g.sh) * g.sw + kw % g.sw) * plane + (kh / g.sh) * d.wv + kw / g.sw;
+    }
+  }
+  const int64_t n = (g.oh - 1) * d.wv + g.ow;
+  if (kernels != nullptr) {
+    kernels->depthwise3x3_taps(taps, w, bias, virt, static_cast<size_t>(n));
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      virt[i] = bias + w[0] * taps[0][i] + w[1] * taps[1][i] + w[2] * taps[2][i] + w[3] * taps[3][i] +
+                w[4] * taps[4][i] + w[5] * taps[5][i] + w[6] * taps[6][i] + w[7] * taps[7][i] + w[8] * taps[8][i];
+    }
+  }
+  for (int64_t oy = 0; oy < g.oh; ++oy) std::copy(virt + oy * d.wv, virt + oy * d.wv + g.ow, y + oy * g.ow);
 }
 
-bool use_depthwise3x3(const Geom2& g) {
-  return g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && (g.sw == 1 || g.sw == 2);
-}
+bool use_depthwise3x3(const Geom2& g) { return g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1; }
 
 // im2col for 1-D/2-D: col[(c*kh + i)*kw + j][s - s0] for output positions s in [s0, s1).
 void im2col_2d(const Geom2& g, int64_t channels, const float* x, int64_t s0, int64_t s1, float* col) {
@@ -384,9 +368,9 @@ size_t conv_scratch_bytes(const ConvShape& s) {
   const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
   switch (conv_algo(s)) {
     case ConvAlgo::kDepthwise:
-      // A row of zeros for the 3x3 kernel's out-of-image rows, and the stride-2 row halves.
+      // The 3x3 kernel's polyphase planes and virtual output rows.
       return use_depthwise3x3(geom2(s))
-                 ? static_cast<size_t>(s.in.back() + 6 * (s.out.back() + 1)) * sizeof(float) + kAlign
+                 ? static_cast<size_t>(Depthwise3x3(geom2(s)).floats(geom2(s))) * sizeof(float) + kAlign
                  : 0;
     case ConvAlgo::kPointwise:
       return sgemm_scratch_bytes(mg, s.out_size(), cg);
@@ -413,19 +397,16 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
   if (algo == ConvAlgo::kDepthwise) {
     const Geom2 g = geom2(s);
     const bool k3 = use_depthwise3x3(g);
-    float* zero_row = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
-    float* halves = k3 ? zero_row + g.iw : nullptr;
+    const Depthwise3x3 d3(g);
+    float* planes = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
     const simd::SimdKernels* kernels = simd::kernels();
-    if (k3) std::fill(zero_row, zero_row + g.iw, 0.0f);
     for (int64_t n = 0; n < s.batch; ++n) {
       for (int64_t m = 0; m < s.out_channels; ++m) {
         const float* xc = x + (n * s.in_channels + m / mg) * in_size;
         const float b = bias != nullptr ? bias[m] : 0.0f;
         float* yc = y + (n * s.out_channels + m) * out_size;
-        if (k3 && g.sw == 1) {
-          depthwise3x3_channel<1>(g, xc, w + m * k_size, b, yc, zero_row, halves, kernels);
-        } else if (k3) {
-          depthwise3x3_channel<2>(g, xc, w + m * k_size, b, yc, zero_row, halves, kernels);
+        if (k3) {
+          depthwise3x3_channel(g, d3, xc, w + m * k_size, b, yc, planes, kernels);
         } else {
           depthwise_channel(g, xc, w + m * k_size, b, yc);
         }

@@ -166,8 +166,7 @@ void depthwise3x3_taps(const float* const* t, const float* w, float bias, float*
   const V b(bias), w0(w[0]), w1(w[1]), w2(w[2]), w3(w[3]), w4(w[4]), w5(w[5]), w6(w[6]), w7(w[7]), w8(w[8]);
   const float *t0 = t[0], *t1 = t[1], *t2 = t[2], *t3 = t[3], *t4 = t[4], *t5 = t[5], *t6 = t[6], *t7 = t[7],
               *t8 = t[8];
-  size_t i = 0;
-  for (; i + L <= n; i += L) {
+  auto at = [&](size_t i) {
     V acc = b + w0 * V::load_unaligned(t0 + i);
     acc = acc + w1 * V::load_unaligned(t1 + i);
     acc = acc + w2 * V::load_unaligned(t2 + i);
@@ -178,6 +177,12 @@ void depthwise3x3_taps(const float* const* t, const float* w, float bias, float*
     acc = acc + w7 * V::load_unaligned(t7 + i);
     acc = acc + w8 * V::load_unaligned(t8 + i);
     acc.store_unaligned(out + i);
+  };
+  size_t i = 0;
+  for (; i + L <= n; i += L) at(i);
+  if (i < n && n >= L) {
+    at(n - L);  // the tail as one vector overlapping the last (out is not a tap, so it is the same)
+    return;
   }
   for (; i < n; ++i) {
     out[i] = bias + w[0] * t0[i] + w[1] * t1[i] + w[2] * t2[i] + w[3] * t3[i] + w[4] * t4[i] + w[5] * t5[i] +

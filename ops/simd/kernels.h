@@ -52,9 +52,9 @@ struct SimdKernels {
   void (*clamp)(const float* x, float* out, size_t n, float lo, float hi) = nullptr;
   // out[i] = x[i] * scale + shift (rounded after the multiply and after the add).
   void (*scale_shift)(const float* x, float* out, size_t n, float scale, float shift) = nullptr;
-  // One output row of a 3x3 depthwise convolution, interior columns only, from its nine taps:
-  // out[i] = bias + sum over j of w[j] * taps[j][i], added in order j = kh * 3 + kw. With stride 1
-  // the taps are three input rows at offsets 0, 1, 2; with stride 2 their de-interleaved halves.
+  // A 3x3 depthwise convolution from its nine taps (prims/conv.cc: the taps are offsets into the
+  // padded input's polyphase planes): out[i] = bias + sum over j of w[j] * taps[j][i], multiplied
+  // then added in order j = kh * 3 + kw. out must not overlap a tap.
   void (*depthwise3x3_taps)(const float* const* taps, const float* w, float bias, float* out, size_t n) = nullptr;
   // sum of x[i] * y[i] (any order, fused where the ISA has FMA), and y[i] += a * x[i] (multiply,
   // then add): the matrix-vector products of sgemm with one row.
