@@ -16,6 +16,7 @@
 #include "prims/fast_paths.h"
 #include "prims/gemm.h"
 #include "prims/packed_gemm.h"
+#include "prims/pool.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 #include "thread_pool.h"
@@ -343,6 +344,40 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
       float worst = 0.0f;
       for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(y[i] - ref[i]));
       CHECK(worst <= 1e-5f);
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+  CHECK(simd::active_isa() == best);
+}
+
+TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (NaN, -inf, strides, dilation)") {
+  struct Case {
+    int64_t c, h, w, k, stride, pad, dilation;
+  };
+  // 3x3/2 (SqueezeNet, ResNet), 3x3/1 padded, 2x2/2, a dilated 3x3, rows narrower than a
+  // vector and wider than two, stride 3 (the scalar fallback inside the kernel).
+  const Case cases[] = {{2, 17, 40, 3, 2, 0, 1}, {2, 9, 33, 3, 1, 1, 1}, {3, 8, 8, 2, 2, 0, 1},
+                        {2, 12, 37, 3, 1, 2, 2},  {1, 5, 5, 3, 2, 1, 1},  {2, 11, 50, 3, 3, 1, 1}};
+  const simd::Isa best = simd::active_isa();
+  for (const Case& k : cases) {
+    prims::ConvShape s = conv_shape(k.c, k.h, k.w, k.c, k.k, k.stride, k.pad, k.dilation);
+    std::vector<float> x = random_floats(static_cast<size_t>(k.c * k.h * k.w), 71);
+    for (size_t i = 0; i < x.size(); i += 13) x[i] = std::numeric_limits<float>::quiet_NaN();
+    for (size_t i = 5; i < x.size(); i += 29) x[i] = -std::numeric_limits<float>::infinity();
+    const size_t out = static_cast<size_t>(k.c * s.out_size());
+    const float empty = std::numeric_limits<float>::lowest();
+    std::vector<float> ref(out);
+    prims::set_fast_paths_enabled(false);
+    prims::max_pool_2d<float, float>(s, x.data(), ref.data(), empty);
+    prims::set_fast_paths_enabled(true);
+    for (simd::Isa isa : machine_isas()) {
+      simd::set_max_isa(isa);
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(k.w);
+      CAPTURE(k.stride);
+      std::vector<float> y(out, 12345.0f);
+      prims::max_pool_2d<float, float>(s, x.data(), y.data(), empty);
+      CHECK(std::memcmp(y.data(), ref.data(), out * sizeof(float)) == 0);
     }
   }
   simd::set_max_isa(simd::Isa::kNeon64);  // no cap

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <algorithm>
-
 #include <cstdint>
+#include <type_traits>
 
 #include "prims/conv.h"
+#include "prims/fast_paths.h"
+#include "simd/kernels.h"
 
 namespace onyx::prims {
 
@@ -13,6 +15,9 @@ namespace onyx::prims {
 // without indices. Padding never wins: each output is the maximum of the window's elements
 // inside the input (the first one if NaN compares false); a window with none gets `empty`.
 // Same results as a generic N-D walker; this one just skips the per-element index math.
+// Most window taps the SIMD row kernel takes (larger windows run the scalar loop).
+constexpr int64_t kMaxTaps = 64;
+
 template <class T, class Acc>
 void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty) {
   const bool one_d = s.rank() == 1;
@@ -57,6 +62,20 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty) {
         continue;
       }
       for (int64_t c = 0; c < c_lo; ++c) general(c);
+      if constexpr (std::is_same_v<T, float>) {
+        // float: the interior columns on the active ISA's kernel (same rule, same order).
+        const simd::SimdKernels* kernels = simd::kernels();
+        const int64_t taps = (khi_h - klo_h) * kw;
+        if (kernels != nullptr && fast_paths_enabled() && c_hi > c_lo && taps <= kMaxTaps) {
+          const float* tap[kMaxTaps];
+          for (int64_t i = klo_h; i < khi_h; ++i) {
+            for (int64_t j = 0; j < kw; ++j) tap[(i - klo_h) * kw + j] = xp + (h0 + i * dh) * iw + c_lo * sw - pw + j * dw;
+          }
+          kernels->max_taps(tap, static_cast<int>(taps), sw, yp + r * ow + c_lo, static_cast<size_t>(c_hi - c_lo));
+          for (int64_t c = std::max(c_lo, c_hi); c < ow; ++c) general(c);
+          continue;
+        }
+      }
       for (int64_t c = c_lo; c < c_hi; ++c) {
         const T* base = xp + c * sw - pw;
         Acc best = static_cast<Acc>(base[(h0 + klo_h * dh) * iw]);

@@ -190,6 +190,46 @@ void depthwise3x3_taps(const float* const* t, const float* w, float bias, float*
   }
 }
 
+// One lane per output: taps[t][i * stride] for i in [start, start + lanes), stride 1 or (with
+// EvenLanes) 2.
+template <class Arch>
+inline xsimd::batch<float, Arch> load_window(const float* tap, int64_t stride, size_t start) {
+  using V = xsimd::batch<float, Arch>;
+  if constexpr (EvenLanes<Arch>::available) {
+    if (stride == 2) return EvenLanes<Arch>::apply(tap + 2 * start);
+  }
+  return V::load_unaligned(tap + start);
+}
+
+template <class Arch>
+void max_taps(const float* const* taps, int count, int64_t stride, float* out, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  const bool vector = stride == 1 || (stride == 2 && EvenLanes<Arch>::available);
+  auto at = [&](size_t i) {
+    V best = load_window<Arch>(taps[0], stride, i);
+    for (int t = 1; t < count; ++t) {
+      const V v = load_window<Arch>(taps[t], stride, i);
+      best = xsimd::select(v > best, v, best);  // the scalar rule, lane by lane
+    }
+    best.store_unaligned(out + i);
+  };
+  size_t i = 0;
+  if (vector && n >= L) {
+    for (; i + L <= n; i += L) at(i);
+    if (i < n) at(n - L);  // the tail as one vector overlapping the last (out is not a tap)
+    return;
+  }
+  for (; i < n; ++i) {
+    float best = taps[0][static_cast<int64_t>(i) * stride];
+    for (int t = 1; t < count; ++t) {
+      const float v = taps[t][static_cast<int64_t>(i) * stride];
+      if (v > best) best = v;
+    }
+    out[i] = best;
+  }
+}
+
 template <class Arch>
 float sum(const float* x, size_t n) {
   using V = xsimd::batch<float, Arch>;

@@ -56,6 +56,10 @@ struct SimdKernels {
   // padded input's polyphase planes): out[i] = bias + sum over j of w[j] * taps[j][i], multiplied
   // then added in order j = kh * 3 + kw. out must not overlap a tap.
   void (*depthwise3x3_taps)(const float* const* taps, const float* w, float bias, float* out, size_t n) = nullptr;
+  // Max pooling over windows inside the input: out[i] is the running maximum of taps[t][i * stride]
+  // over t = 0 .. count-1 in order, where a later value replaces the best only when greater (so
+  // NaN wins only as the first tap), as the scalar max_pool_2d. out must not overlap a tap.
+  void (*max_taps)(const float* const* taps, int count, int64_t stride, float* out, size_t n) = nullptr;
   // sum of x[i] * y[i] (any order, fused where the ISA has FMA), and y[i] += a * x[i] (multiply,
   // then add): the matrix-vector products of sgemm with one row.
   float (*dot)(const float* x, const float* y, size_t n) = nullptr;

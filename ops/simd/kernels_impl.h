@@ -39,6 +39,7 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
   k.depthwise3x3_taps = &depthwise3x3_taps<Arch>;
+  k.max_taps = &max_taps<Arch>;
   k.dot = &dot<Arch>;
   k.axpy = &axpy<Arch>;
   k.sum = &sum<Arch>;
