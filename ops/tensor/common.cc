@@ -1,5 +1,7 @@
 #include "tensor/common.h"
 
+#include <algorithm>
+
 namespace onyx::tensor_ops {
 
 void copy_elements(DType t, void* dst, const void* src, int64_t n) {
@@ -73,6 +75,32 @@ void strided_run(char* out, const char* in, const Dims& dims, const Dims& stride
   const int64_t istride = strides[rank - 1];
   for (size_t d = 0; d < rank; ++d) counter[d] = 0;
   int64_t src = offset;
+  if (rank >= 2 && istride != 1 && strides[rank - 2] == 1) {
+    // The last two axes are a 2-D transpose (NHWC <-> NCHW): copied in column blocks, so each
+    // input line is read once while it is in cache instead of once per output row.
+    constexpr int64_t kBlock = 256;
+    const int64_t rows = dims[rank - 2];
+    for (;;) {
+      for (int64_t j0 = 0; j0 < inner; j0 += kBlock) {
+        const int64_t j1 = std::min(inner, j0 + kBlock);
+        for (int64_t i = 0; i < rows; ++i) {
+          char* o = out + (i * inner + j0) * kSize;
+          const char* p = in + (src + i + j0 * istride) * kSize;
+          for (int64_t j = j0; j < j1; ++j, o += kSize, p += istride * kSize) E::copy(o, p);
+        }
+      }
+      out += rows * inner * kSize;
+      size_t d = rank - 2;
+      for (;;) {
+        if (d == 0) return;
+        --d;
+        src += strides[d];
+        if (++counter[d] < dims[d]) break;
+        src -= strides[d] * dims[d];
+        counter[d] = 0;
+      }
+    }
+  }
   for (;;) {
     if (istride == 1) {
       E::copy_n(out, in + src * kSize, inner);

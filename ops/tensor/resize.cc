@@ -530,6 +530,26 @@ class Resize final : public Kernel {
       for (int64_t oh = 0; oh < ah.out; ++oh) {
         const size_t hb = static_cast<size_t>(oh) * kh;
         const bool h_inside = row_inside && ah.outside[static_cast<size_t>(oh)] == 0;
+        if (kh == 2 && kw == 2 && ncombo == 1 && h_inside && !aw.any_outside) {
+          // Bilinear, the common case: the loop below unrolled, with the same operations in the
+          // same order (so the same roundings).
+          const T* r0 = in + combo_off_[0] + ah.off[hb];
+          const T* r1 = in + combo_off_[0] + ah.off[hb + 1];
+          const A w0 = wc[0] * wh[hb], w1 = wc[0] * wh[hb + 1];
+          const int64_t* off = aw.off.data();
+          for (int64_t ow = 0; ow < aw.out; ++ow) {
+            const size_t wb = static_cast<size_t>(ow) * 2;
+            A a0 = 0, a1 = 0, acc = 0;
+            a0 += ww[wb] * static_cast<A>(static_cast<C>(r0[off[wb]]));
+            a0 += ww[wb + 1] * static_cast<A>(static_cast<C>(r0[off[wb + 1]]));
+            a1 += ww[wb] * static_cast<A>(static_cast<C>(r1[off[wb]]));
+            a1 += ww[wb + 1] * static_cast<A>(static_cast<C>(r1[off[wb + 1]]));
+            acc += w0 * a0;
+            acc += w1 * a1;
+            *out++ = to_elem<T>(acc);
+          }
+          continue;
+        }
         for (int64_t ow = 0; ow < aw.out; ++ow) {
           const size_t wb = static_cast<size_t>(ow) * kw;
           if (!h_inside || aw.outside[static_cast<size_t>(ow)] != 0) {
