@@ -104,28 +104,35 @@ struct Depthwise3x3 {
   int64_t floats(const Geom2& g) const { return g.sh * g.sw * hv * wv + g.oh * wv; }
 };
 
+// The planes' padding is the same for every channel: scratch is zeroed once per call
+// (depthwise3x3_zero) and each channel writes only the part inside the input.
+void depthwise3x3_zero(const Geom2& g, const Depthwise3x3& d, float* scratch) {
+  std::fill(scratch, scratch + g.sh * g.sw * d.hv * d.wv, 0.0f);
+}
+
 void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x, const float* w, float bias,
                           float* y, float* scratch, const simd::SimdKernels* kernels) {
   const int64_t plane = d.hv * d.wv;
   float* virt = scratch + g.sh * g.sw * plane;
   for (int64_t ry = 0; ry < g.sh; ++ry) {
     for (int64_t rx = 0; rx < g.sw; ++rx) {
-      float* dst = scratch + (ry * g.sw + rx) * plane;
-      for (int64_t a = 0; a < d.hv; ++a, dst += d.wv) {
-        const int64_t iy = a * g.sh + ry - g.ph;
-        // Columns b read input column b * sw + rx - pw: inside the row for b in [lo, hi).
-        int64_t lo = 0, hi = 0;
-        if (iy >= 0 && iy < g.ih) valid_range(rx - g.pw, g.sw, g.iw, d.wv, &lo, &hi);
-        std::fill(dst, dst + lo, 0.0f);
-        const float* src = x + iy * g.iw + (lo * g.sw + rx - g.pw);
-        if (hi > lo) {
-          if (kernels != nullptr) {
-            kernels->gather(src, g.sw, dst + lo, static_cast<size_t>(hi - lo));
-          } else {
-            for (int64_t b = lo; b < hi; ++b) dst[b] = src[(b - lo) * g.sw];
-          }
+      // Rows a read input row a * sh + ry - ph, columns b input column b * sw + rx - pw: inside
+      // the input for a in [a_lo, a_hi) and b in [lo, hi).
+      int64_t a_lo, a_hi, lo, hi;
+      valid_range(ry - g.ph, g.sh, g.ih, d.hv, &a_lo, &a_hi);
+      valid_range(rx - g.pw, g.sw, g.iw, d.wv, &lo, &hi);
+      if (hi <= lo) continue;
+      const auto len = static_cast<size_t>(hi - lo);
+      float* dst = scratch + (ry * g.sw + rx) * plane + a_lo * d.wv + lo;
+      const float* src = x + (a_lo * g.sh + ry - g.ph) * g.iw + (lo * g.sw + rx - g.pw);
+      for (int64_t a = a_lo; a < a_hi; ++a, dst += d.wv, src += g.sh * g.iw) {
+        if (g.sw == 1) {
+          std::memcpy(dst, src, len * sizeof(float));
+        } else if (kernels != nullptr) {
+          kernels->gather(src, g.sw, dst, len);
+        } else {
+          for (size_t b = 0; b < len; ++b) dst[b] = src[static_cast<int64_t>(b) * g.sw];
         }
-        std::fill(dst + hi, dst + d.wv, 0.0f);
       }
     }
   }
@@ -135,16 +142,28 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
       taps[kh * 3 + kw] = scratch + ((kh % g.sh) * g.sw + kw % g.sw) * plane + (kh / g.sh) * d.wv + kw / g.sw;
     }
   }
-  const int64_t n = (g.oh - 1) * d.wv + g.ow;
-  if (kernels != nullptr) {
-    kernels->depthwise3x3_taps(taps, w, bias, virt, static_cast<size_t>(n));
-  } else {
-    for (int64_t i = 0; i < n; ++i) {
-      virt[i] = bias + w[0] * taps[0][i] + w[1] * taps[1][i] + w[2] * taps[2][i] + w[3] * taps[3][i] +
-                w[4] * taps[4][i] + w[5] * taps[5][i] + w[6] * taps[6][i] + w[7] * taps[7][i] + w[8] * taps[8][i];
+  // out[i] for i < n from the taps shifted by `shift`.
+  auto run = [&](int64_t shift, float* out, int64_t n) {
+    const float* t[9];
+    for (int j = 0; j < 9; ++j) t[j] = taps[j] + shift;
+    if (kernels != nullptr) {
+      kernels->depthwise3x3_taps(t, w, bias, out, static_cast<size_t>(n));
+      return;
     }
+    for (int64_t i = 0; i < n; ++i) {
+      out[i] = bias + w[0] * t[0][i] + w[1] * t[1][i] + w[2] * t[2][i] + w[3] * t[3][i] + w[4] * t[4][i] +
+               w[5] * t[5][i] + w[6] * t[6][i] + w[7] * t[7][i] + w[8] * t[8][i];
+    }
+  };
+  // Wide rows straight into y, one run per row; narrow ones as one run over the virtual rows
+  // (whose junk columns are dropped as they are copied out).
+  constexpr int64_t kWideRow = 64;
+  if (g.ow >= kWideRow) {
+    for (int64_t oy = 0; oy < g.oh; ++oy) run(oy * d.wv, y + oy * g.ow, g.ow);
+    return;
   }
-  for (int64_t oy = 0; oy < g.oh; ++oy) std::copy(virt + oy * d.wv, virt + oy * d.wv + g.ow, y + oy * g.ow);
+  run(0, virt, (g.oh - 1) * d.wv + g.ow);
+  for (int64_t oy = 0; oy < g.oh; ++oy) std::memcpy(y + oy * g.ow, virt + oy * d.wv, static_cast<size_t>(g.ow) * sizeof(float));
 }
 
 bool use_depthwise3x3(const Geom2& g) { return g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1; }
@@ -400,6 +419,7 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
     const Depthwise3x3 d3(g);
     float* planes = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
     const simd::SimdKernels* kernels = simd::kernels();
+    if (k3) depthwise3x3_zero(g, d3, planes);
     for (int64_t n = 0; n < s.batch; ++n) {
       for (int64_t m = 0; m < s.out_channels; ++m) {
         const float* xc = x + (n * s.in_channels + m / mg) * in_size;
