@@ -33,6 +33,11 @@ int64_t ThreadPool::drain(int worker) {
 void ThreadPool::work(int worker) {
   uint64_t seen = 0;
   for (;;) {
+    // Poll for the next job (the clock read every 64 polls), then sleep.
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (uint32_t polls = 1; generation_.load(std::memory_order_acquire) == seen; ++polls) {
+      if (polls % 64 == 0 && std::chrono::steady_clock::now() >= until) break;
+    }
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
