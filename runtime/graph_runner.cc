@@ -636,17 +636,16 @@ Status GraphRunner::run() {
   }
   if (!prepared_ || outer_shapes_changed()) ONYX_TRY(prepare());
   ONYX_TRY(charge_elements(static_elements_));
+  NodeObserver* observer = options_.observer;
   for (Step& s : steps_) {
-    switch (s.mode) {
-      case Mode::kSkip:
-        break;
-      case Mode::kStatic:
-        if (Status st = s.kernel->run(*s.ctx); !st.ok()) return st.with_context(where(s));
-        break;
-      case Mode::kDynamic:
-        ONYX_TRY(run_dynamic(s));
-        break;
+    if (s.mode == Mode::kSkip) continue;
+    if (observer != nullptr) observer->node_begin(*s.node);
+    if (s.mode == Mode::kStatic) {
+      if (Status st = s.kernel->run(*s.ctx); !st.ok()) return st.with_context(where(s));
+    } else {
+      ONYX_TRY(run_dynamic(s));
     }
+    if (observer != nullptr) observer->node_end(*s.node);
   }
   return Status();
 }

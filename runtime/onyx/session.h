@@ -26,6 +26,15 @@
 
 namespace onyx {
 
+// Told when each node starts and finishes running (profilers: `onyx bench --profile`). Nodes of
+// If/Loop/Scan bodies are reported too, between their parent's begin and end.
+class NodeObserver {
+ public:
+  virtual ~NodeObserver() = default;
+  virtual void node_begin(const Node& node) = 0;
+  virtual void node_end(const Node& node) = 0;
+};
+
 struct SessionOptions {
   // Caller-supplied arena (optional). Must be 64-byte aligned and at least arena_bytes() big
   // for the shapes being run; otherwise run() fails with kResourceExhausted.
@@ -46,6 +55,8 @@ struct SessionOptions {
   // Graph rewrites for speed at creation: Identity and inference-time Dropout removed, Conv +
   // Add + Relu/Clip fused; outputs stay within float rounding of the graph as written.
   bool optimize = true;
+  // Optional; must outlive the session.
+  NodeObserver* observer = nullptr;
 };
 
 class GraphRunner;

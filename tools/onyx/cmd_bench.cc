@@ -1,5 +1,8 @@
 // onyx bench: latency of a model on random (or given) inputs.
 #include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <sys/resource.h>
 
@@ -28,17 +31,74 @@ static long long peak_rss_bytes() {
   return kib * 1024;
 }
 
+// Wall time per top-level node over the timed runs (nested body nodes are inside their parent).
+class Profiler final : public NodeObserver {
+ public:
+  bool active = false;
+  void node_begin(const Node&) override {
+    if (depth_++ == 0) start_ = now_ms();
+  }
+  void node_end(const Node& node) override {
+    if (--depth_ == 0 && active) {
+      Entry& e = nodes_[&node];
+      e.node = &node;
+      e.ms += now_ms() - start_;
+    }
+  }
+  // The table by operator, then the slowest nodes; times are means per run.
+  void print(long long runs) const {
+    struct Op {
+      int nodes = 0;
+      double ms = 0;
+    };
+    std::map<std::string, Op> ops;
+    std::vector<Entry> all;
+    double total = 0;
+    for (const auto& [node, e] : nodes_) {
+      Op& op = ops[e.node->op_type];
+      op.nodes += 1;
+      op.ms += e.ms / static_cast<double>(runs);
+      total += e.ms / static_cast<double>(runs);
+      all.push_back(e);
+    }
+    std::vector<std::pair<std::string, Op>> sorted(ops.begin(), ops.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+    std::printf("profile: mean ms per run by operator (%.3f ms in nodes)\n", total);
+    for (const auto& [name, op] : sorted) {
+      std::printf("  %-24s %5d nodes %10.3f ms %6.1f%%\n", name.c_str(), op.nodes, op.ms,
+                  total > 0 ? 100.0 * op.ms / total : 0.0);
+    }
+    std::sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) { return a.ms > b.ms; });
+    std::printf("slowest nodes:\n");
+    for (size_t i = 0; i < all.size() && i < 10; ++i) {
+      std::printf("  %-40s %-16s %10.3f ms\n", all[i].node->name.c_str(), all[i].node->op_type.c_str(),
+                  all[i].ms / static_cast<double>(runs));
+    }
+  }
+
+ private:
+  struct Entry {
+    const Node* node = nullptr;
+    double ms = 0;
+  };
+  int depth_ = 0;
+  double start_ = 0;
+  std::map<const Node*, Entry> nodes_;
+};
+
 static const char* kBenchHelp =
-    "usage: onyx bench MODEL [--runs N] [--warmup N] [--threads N] [--input NAME=FILE ...] [--json]\n"
+    "usage: onyx bench MODEL [--runs N] [--warmup N] [--threads N] [--input NAME=FILE ...] [--json] [--profile]\n"
     "\n"
     "Loads and prepares MODEL (timed), then runs it --warmup times untimed and --runs times\n"
     "timed (defaults 3 and 20) on random inputs unless given, with --threads intra-op threads\n"
     "(default 1). Prints min/median/p90 latency, the arena bytes, the SIMD ISA and the\n"
     "process's peak resident memory; --json prints one line with median_ms, min_ms, p90_ms,\n"
-    "load_prepare_ms, arena_bytes, peak_rss_bytes, threads, isa and runs.\n";
+    "load_prepare_ms, arena_bytes, peak_rss_bytes, threads, isa and runs. --profile adds the\n"
+    "mean time per run of each operator type and the ten slowest nodes (after fusion: Conv +\n"
+    "activation shows as FusedConv), measured around each node, so a little slower overall.\n";
 
 int cmd_bench(int argc, char** argv) {
-  Result<Args> args = parse_args(argc, argv, 2, {"--runs", "--warmup", "--input", "--threads"}, {"--json", "--help", "-h"});
+  Result<Args> args = parse_args(argc, argv, 2, {"--runs", "--warmup", "--input", "--threads"}, {"--json", "--profile", "--help", "-h"});
   if (!args.ok()) return fail("bench", args.status());
   if (args->has("--help") || args->has("-h")) {
     std::printf("%s", kBenchHelp);
@@ -74,6 +134,8 @@ int cmd_bench(int argc, char** argv) {
   if (!model.ok()) return fail("bench", model.status());
   SessionOptions options;
   options.threads = static_cast<int>(threads);
+  Profiler profiler;
+  if (args->has("--profile")) options.observer = &profiler;
   Result<std::unique_ptr<Session>> session = Session::create(*model, options);
   if (!session.ok()) return fail("bench", session.status());
   Session& s = **session;
@@ -110,6 +172,7 @@ int cmd_bench(int argc, char** argv) {
   }
   std::vector<double> times;
   times.reserve(static_cast<size_t>(runs));
+  profiler.active = true;
   for (long long i = 0; i < runs; ++i) {
     double a = now_ms();
     st = s.run();
@@ -131,6 +194,7 @@ int cmd_bench(int argc, char** argv) {
                 path.c_str(), runs, warmup, threads, simd::isa_name(simd::active_isa()), min, median, p90, load_ms,
                 s.arena_bytes(), peak_rss_bytes());
   }
+  if (args->has("--profile")) profiler.print(runs);
   return 0;
 }
 

@@ -20,7 +20,7 @@ void usage(FILE* out) {
                "                       run ONNX backend-layout test folders and compare outputs\n"
                "  inspect MODEL [--json]\n"
                "                       versions, inputs/outputs, op histogram, parameters, arena\n"
-               "  bench MODEL [--runs N] [--warmup N] [--threads N] [--json]\n"
+               "  bench MODEL [--runs N] [--warmup N] [--threads N] [--json] [--profile]\n"
                "                       latency min/median/p90 and load+prepare time\n"
                "  ops [--markdown]     list the registered operators with versions and dtypes\n"
                "  demo                 run the bundled camera demo (motion detector + CNN)\n"
