@@ -99,10 +99,15 @@ Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_
   Result<Tensor> t = Tensor::make(DType::kFloat32, {panels, k, mr});
   if (!t.ok()) return t.status();
   panels_ = std::move(*t);
-  pack_a_panels(a, lda, false, 0, m, 0, k, tile_.mr, 1.0f, panels_.data_as<float>());
   m_ = m;
   k_ = k;
   kc_ = std::min<int64_t>(k, std::max<int64_t>(64, kPanelBytes / (tile_.nr * 4) / 8 * 8));
+  // Slice by slice of K: the panels of one slice are one contiguous stream (a late layer's
+  // weights come from far caches every run; a sequential stream is what prefetchers follow).
+  for (int64_t k0 = 0; k0 < k; k0 += kc_) {
+    pack_a_panels(a, lda, false, 0, m, k0, std::min(kc_, k - k0), tile_.mr, 1.0f,
+                  panels_.data_as<float>() + k0 * panels * mr);
+  }
   return Status();
 }
 
@@ -122,6 +127,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
   float* panel = reinterpret_cast<float*>(base);
   auto* koffs = reinterpret_cast<int64_t*>(panel + kc_ * nr);
   const float* a = panels_.data_as<float>();
+  const int64_t m_pad = (m_ + mr - 1) / mr * mr;  // rows of each K slice's panels
   if (k_ == 0) {
     // An empty sum: C = 0 (or C unchanged), then the epilogue.
     for (int64_t i = row_begin; i < row_end; ++i) {
@@ -159,7 +165,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
       for (int64_t i0 = row_begin; i0 < row_end; i0 += mr) {
         simd::TileEpilogue tile_ep = ep;
         if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;
-        tile_.fn(kc, a + i0 * k_ + k0 * mr, panel, c + i0 * ldc + j0, ldc,
+        tile_.fn(kc, a + k0 * m_pad + i0 * kc, panel, c + i0 * ldc + j0, ldc,
                  static_cast<int>(std::min<int64_t>(mr, row_end - i0)), n, accumulate || !first, last, tile_ep);
       }
     }

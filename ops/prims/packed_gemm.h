@@ -80,7 +80,7 @@ class PackedGemm {
   const simd::SimdKernels* kernels_ = nullptr;  // the table tile_ is from (its B packing kernels too)
   simd::SimdKernels::GemmTile tile_;
   int64_t m_ = 0, k_ = 0, kc_ = 0;
-  Tensor panels_;  // [ceil(m / MR)][k][MR], zero rows past m
+  Tensor panels_;  // per K slice of kc_: [ceil(m / MR)][kc][MR], zero rows past m
 };
 
 }  // namespace onyx::prims
