@@ -682,6 +682,45 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   }
 }
 
+TEST_CASE("threads: MaxPool split by planes gives the one-thread and reference results") {
+  // 2x64x57x57, 3x3 stride 2: 2 * 64 * 28 * 28 * 9 window taps, over the 2^18 that splits it.
+  const Dims xs = {2, 64, 57, 57};
+  std::vector<float> xv = random_floats(static_cast<size_t>(numel(xs)), 81);
+  for (size_t i = 0; i < xv.size(); i += 97) xv[i] = std::numeric_limits<float>::quiet_NaN();
+  const Tensor tx = float_tensor(xs, xv);
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2, 0}) {  // 0: one thread on the scalar reference
+    prims::set_fast_paths_enabled(threads != 0);
+    auto m = std::make_shared<Model>();
+    m->ir_version = 8;
+    m->opsets = {{"", 13}};
+    ValueInfo x, y;
+    x.name = "x";
+    y.name = "y";
+    for (ValueInfo* vi : {&x, &y}) {
+      vi->type.kind = TypeInfo::Kind::kTensor;
+      vi->type.elem = DType::kFloat32;
+    }
+    m->graph.inputs = {x};
+    m->graph.outputs = {y};
+    m->graph.nodes = {Node{"pool", "MaxPool", "", {"x"}, {"y"},
+                           {ints_attr("kernel_shape", {3, 3}), ints_attr("strides", {2, 2})}, ""}};
+    SessionOptions o;
+    o.threads = std::max(threads, 1);
+    auto s = Session::create(m, o);
+    REQUIRE(s.ok());
+    REQUIRE((*s)->set_input("x", tx).ok());
+    REQUIRE((*s)->run().ok());
+    const Tensor* t = (*s)->output("y");
+    REQUIRE(t->numel() == 2 * 64 * 28 * 28);
+    results.emplace_back(t->data_as<float>(), t->data_as<float>() + t->numel());
+  }
+  prims::set_fast_paths_enabled(true);
+  for (int r : {1, 2}) {
+    CHECK(std::memcmp(results[0].data(), results[static_cast<size_t>(r)].data(), results[0].size() * sizeof(float)) == 0);
+  }
+}
+
 TEST_CASE("simd: float Add/Sub/Mul/Div through a session equal the reference bit for bit on every ISA") {
   struct Case {
     Dims a, b;
