@@ -494,6 +494,26 @@ Attribute int_attr(const char* name, int64_t v) {
   return a;
 }
 
+// A float32 model from graph input x (of shape xs when given) through `nodes` to output y.
+std::shared_ptr<Model> float_model(std::vector<Node> nodes, const Dims& xs = {}) {
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets = {{"", 13}};
+  ValueInfo x, y;
+  x.name = "x";
+  y.name = "y";
+  for (ValueInfo* vi : {&x, &y}) {
+    vi->type.kind = TypeInfo::Kind::kTensor;
+    vi->type.elem = DType::kFloat32;
+  }
+  x.type.has_shape = !xs.empty();
+  for (int64_t d : xs) x.type.shape.push_back(Dim{d, ""});
+  m->graph.inputs = {x};
+  m->graph.outputs = {y};
+  m->graph.nodes = std::move(nodes);
+  return m;
+}
+
 // x -> Conv(w, b) -> Add(skip) -> Relu -> Conv(w2) -> Clip(0, 6) -> y, with `skip` a graph input.
 std::shared_ptr<Model> chain_model() {
   auto m = std::make_shared<Model>();
@@ -634,27 +654,14 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
     CAPTURE(k.m);
     const Dims xs = {k.batch, k.c, k.hw, k.hw};
     auto model = [&] {
-      auto m = std::make_shared<Model>();
-      m->ir_version = 8;
-      m->opsets = {{"", 13}};
-      ValueInfo x, y;
-      x.name = "x";
-      y.name = "y";
-      for (ValueInfo* vi : {&x, &y}) {
-        vi->type.kind = TypeInfo::Kind::kTensor;
-        vi->type.elem = DType::kFloat32;
-      }
-      x.type.has_shape = true;
-      for (int64_t d : xs) x.type.shape.push_back(Dim{d, ""});
-      m->graph.inputs = {x};
-      m->graph.outputs = {y};
+      auto m = float_model({Node{"conv", "Conv", "", {"x", "w", "b"}, {"c"},
+                                 {ints_attr("pads", {1, 1, 1, 1}), int_attr("group", k.group)}, ""},
+                            Node{"relu", "Relu", "", {"c"}, {"y"}, {}, ""}},
+                           xs);
       m->graph.initializers = {
           {"w", float_tensor({k.m, k.c / k.group, 3, 3}, random_floats(static_cast<size_t>(k.m * k.c / k.group * 9), 41)),
            ""},
           {"b", float_tensor({k.m}, random_floats(static_cast<size_t>(k.m), 42)), ""}};
-      m->graph.nodes = {Node{"conv", "Conv", "", {"x", "w", "b"}, {"c"}, {ints_attr("pads", {1, 1, 1, 1}),
-                                                                          int_attr("group", k.group)}, ""},
-                        Node{"relu", "Relu", "", {"c"}, {"y"}, {}, ""}};
       return m;
     };
     const Tensor tx = float_tensor(xs, random_floats(static_cast<size_t>(numel(xs)), 43));
@@ -691,20 +698,8 @@ TEST_CASE("threads: MaxPool split by planes gives the one-thread and reference r
   std::vector<std::vector<float>> results;
   for (int threads : {1, 2, 0}) {  // 0: one thread on the scalar reference
     prims::set_fast_paths_enabled(threads != 0);
-    auto m = std::make_shared<Model>();
-    m->ir_version = 8;
-    m->opsets = {{"", 13}};
-    ValueInfo x, y;
-    x.name = "x";
-    y.name = "y";
-    for (ValueInfo* vi : {&x, &y}) {
-      vi->type.kind = TypeInfo::Kind::kTensor;
-      vi->type.elem = DType::kFloat32;
-    }
-    m->graph.inputs = {x};
-    m->graph.outputs = {y};
-    m->graph.nodes = {Node{"pool", "MaxPool", "", {"x"}, {"y"},
-                           {ints_attr("kernel_shape", {3, 3}), ints_attr("strides", {2, 2})}, ""}};
+    auto m = float_model({Node{"pool", "MaxPool", "", {"x"}, {"y"},
+                               {ints_attr("kernel_shape", {3, 3}), ints_attr("strides", {2, 2})}, ""}});
     SessionOptions o;
     o.threads = std::max(threads, 1);
     auto s = Session::create(m, o);

@@ -62,6 +62,18 @@ void StridedCopy::plan(DType dtype, const Dims& dims, const Dims& strides, int64
 
 namespace {
 
+// Steps the odometer over axes [0, axes) (the last fastest), moving the source offset with it;
+// false once it has wrapped around (every position visited).
+bool next_outer(size_t axes, const Dims& dims, const Dims& strides, int64_t* counter, int64_t* src) {
+  for (size_t d = axes; d-- > 0;) {
+    *src += strides[d];
+    if (++counter[d] < dims[d]) return true;
+    *src -= strides[d] * dims[d];
+    counter[d] = 0;
+  }
+  return false;
+}
+
 template <class E>
 void strided_run(char* out, const char* in, const Dims& dims, const Dims& strides, int64_t offset,
                  int64_t* counter) {
@@ -90,15 +102,7 @@ void strided_run(char* out, const char* in, const Dims& dims, const Dims& stride
         }
       }
       out += rows * inner * kSize;
-      size_t d = rank - 2;
-      for (;;) {
-        if (d == 0) return;
-        --d;
-        src += strides[d];
-        if (++counter[d] < dims[d]) break;
-        src -= strides[d] * dims[d];
-        counter[d] = 0;
-      }
+      if (!next_outer(rank - 2, dims, strides, counter, &src)) return;
     }
   }
   for (;;) {
@@ -108,15 +112,7 @@ void strided_run(char* out, const char* in, const Dims& dims, const Dims& stride
       for (int64_t j = 0; j < inner; ++j) E::copy(out + j * kSize, in + (src + j * istride) * kSize);
     }
     out += inner * kSize;
-    size_t d = rank - 1;
-    for (;;) {
-      if (d == 0) return;
-      --d;
-      src += strides[d];
-      if (++counter[d] < dims[d]) break;
-      src -= strides[d] * dims[d];
-      counter[d] = 0;
-    }
+    if (!next_outer(rank - 1, dims, strides, counter, &src)) return;
   }
 }
 
