@@ -638,7 +638,7 @@ TEST_CASE("threads: a two-thread session gives the one-thread results") {
 }
 
 TEST_CASE("threads: convolutions split by columns, by channels and by images give the one-thread results") {
-  // Each large enough to be split (over ConvKernel's minimum of 2^23 multiply-adds):
+  // Each large enough to be split (over ConvKernel's minimum of 2^21 multiply-adds):
   //   1x32x32x32 -> 64 channels: 1024 output columns, split by columns;
   //   1x64x7x7 -> 512 channels: 49 columns (two tiles), split by output channels;
   //   8x16x16x16 -> 32 channels: eight images, one per task;
