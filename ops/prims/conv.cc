@@ -122,17 +122,17 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
       valid_range(ry - g.ph, g.sh, g.ih, d.hv, &a_lo, &a_hi);
       valid_range(rx - g.pw, g.sw, g.iw, d.wv, &lo, &hi);
       if (hi <= lo) continue;
+      if (a_hi <= a_lo) continue;
       const auto len = static_cast<size_t>(hi - lo);
       float* dst = scratch + (ry * g.sw + rx) * plane + a_lo * d.wv + lo;
       const float* src = x + (a_lo * g.sh + ry - g.ph) * g.iw + (lo * g.sw + rx - g.pw);
+      if (kernels != nullptr) {
+        // The whole phase in one call: rows sh input rows apart, columns sw apart.
+        kernels->gather_rows(src, nullptr, g.sh * g.iw, a_hi - a_lo, g.sw, static_cast<int>(len), dst, d.wv);
+        continue;
+      }
       for (int64_t a = a_lo; a < a_hi; ++a, dst += d.wv, src += g.sh * g.iw) {
-        if (g.sw == 1) {
-          std::memcpy(dst, src, len * sizeof(float));
-        } else if (kernels != nullptr) {
-          kernels->gather(src, g.sw, dst, len);
-        } else {
-          for (size_t b = 0; b < len; ++b) dst[b] = src[static_cast<int64_t>(b) * g.sw];
-        }
+        for (size_t b = 0; b < len; ++b) dst[b] = src[static_cast<int64_t>(b) * g.sw];
       }
     }
   }
@@ -157,7 +157,7 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
   };
   // Wide rows straight into y, one run per row; narrow ones as one run over the virtual rows
   // (whose junk columns are dropped as they are copied out).
-  constexpr int64_t kWideRow = 64;
+  constexpr int64_t kWideRow = 32;
   if (g.ow >= kWideRow) {
     for (int64_t oy = 0; oy < g.oh; ++oy) run(oy * d.wv, y + oy * g.ow, g.ow);
     return;
