@@ -141,6 +141,21 @@ def main():
     good = save(model([helper.make_node("Add", ["a", "b"], ["c"], name="add")],
                       [vi("a", TensorProto.FLOAT, [2]), vi("b", TensorProto.FLOAT, [2])],
                       [vi("c", TensorProto.FLOAT, [2])]), p("good.onnx"))
+
+    # ---- bench --profile: one row per operator type, the slowest nodes by name ----
+    chain = save(model([helper.make_node("Relu", ["x"], ["r"], name="first_relu"),
+                        helper.make_node("Neg", ["r"], ["n"], name="the_neg"),
+                        helper.make_node("Relu", ["n"], ["y"], name="second_relu")],
+                       [vi("x", TensorProto.FLOAT, [64, 1024])], [vi("y", TensorProto.FLOAT, [64, 1024])]),
+                 p("chain.onnx"))
+    r = onyx("bench", chain, "--runs", "3", "--profile")
+    expect("bench --profile lists operators and nodes", r, 0, "profile: mean ms per run by operator",
+           "slowest nodes:", "first_relu", "second_relu", "the_neg")
+    rows = [l.split() for l in r.stdout.splitlines() if l.startswith("  ") and " nodes " in l]
+    counts = {row[0]: int(row[1]) for row in rows}
+    case("bench --profile counts nodes per operator", counts == {"Relu": 2, "Neg": 1}, str(counts))
+    r = onyx("bench", chain, "--runs", "3")
+    case("bench without --profile prints no profile", r.returncode == 0 and "profile:" not in r.stdout, r.stdout)
     expect("check of a valid model", onyx("check", good), 0, "0 errors, 0 warnings")
     broken = save(model([
         helper.make_node("Relu", ["x"], ["r"], name="dup"),
