@@ -51,7 +51,7 @@ void pad_planes(const float* x, int64_t h, int64_t w, int64_t top, int64_t left,
         continue;
       }
       std::fill(dst, dst + std::min(left, wp), 0.0f);
-      std::copy(plane + iy * w, plane + iy * w + cols, dst + left);
+      if (cols > 0) std::copy(plane + iy * w, plane + iy * w + cols, dst + left);
       std::fill(dst + std::min(left + cols, wp), dst + wp, 0.0f);
     }
   }
