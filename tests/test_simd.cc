@@ -107,7 +107,7 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
         // Exactly the floats read (1 + (n - 1) * stride after one before), so that the
         // sanitizer build catches a read past them.
         std::vector<float> src = random_floats(n == 0 ? 1 : 2 + (n - 1) * static_cast<size_t>(stride), 15);
-        k.gather(src.data() + 1, stride, out.data() + 1, n);
+        k.gather_rows(src.data() + 1, nullptr, 0, 1, stride, static_cast<int>(n), out.data() + 1, 0);
         for (size_t i = 0; i < n; ++i) same &= out[i + 1] == src[1 + i * static_cast<size_t>(stride)];
       }
       CHECK(same);

@@ -121,8 +121,7 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
       int64_t a_lo, a_hi, lo, hi;
       valid_range(ry - g.ph, g.sh, g.ih, d.hv, &a_lo, &a_hi);
       valid_range(rx - g.pw, g.sw, g.iw, d.wv, &lo, &hi);
-      if (hi <= lo) continue;
-      if (a_hi <= a_lo) continue;
+      if (hi <= lo || a_hi <= a_lo) continue;
       const auto len = static_cast<size_t>(hi - lo);
       float* dst = scratch + (ry * g.sw + rx) * plane + a_lo * d.wv + lo;
       const float* src = x + (a_lo * g.sh + ry - g.ph) * g.iw + (lo * g.sw + rx - g.pw);
@@ -163,7 +162,9 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
     return;
   }
   run(0, virt, (g.oh - 1) * d.wv + g.ow);
-  for (int64_t oy = 0; oy < g.oh; ++oy) std::memcpy(y + oy * g.ow, virt + oy * d.wv, static_cast<size_t>(g.ow) * sizeof(float));
+  for (int64_t oy = 0; oy < g.oh; ++oy) {
+    std::memcpy(y + oy * g.ow, virt + oy * d.wv, static_cast<size_t>(g.ow) * sizeof(float));
+  }
 }
 
 bool use_depthwise3x3(const Geom2& g) { return g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1; }

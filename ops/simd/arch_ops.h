@@ -7,8 +7,8 @@
 //        by a reciprocal estimate and Newton steps, off in the last bits (isa_neon.cc,
 //        isa_neon64.cc).
 //   EvenLanes  p[0], p[2], ..., p[2 * (lanes - 1)] as one vector, reading p[0 .. 2 * lanes - 1):
-//        stride-2 windows of convolutions. xsimd 8.1 has no generic shuffle, so an ISA without
-//        a specialisation (available = false) gathers with a scalar loop.
+//        the stride-2 windows of convolutions and pooling. xsimd 8.1 has no generic shuffle, so
+//        an ISA without a specialisation (available = false) gathers with a scalar loop.
 #pragma once
 
 #include <xsimd/xsimd.hpp>

@@ -122,11 +122,6 @@ inline void gather_strided(const float* src, int64_t stride, float* out, size_t 
 }
 
 template <class Arch>
-void gather(const float* src, int64_t stride, float* out, size_t n) {
-  gather_strided<Arch>(src, stride, out, n);
-}
-
-template <class Arch>
 void gather_rows(const float* src, const int64_t* offsets, int64_t ld, int64_t rows, int64_t stride, int n,
                  float* out, int64_t ldo) {
   for (int64_t r = 0; r < rows; ++r, out += ldo) {

@@ -42,8 +42,6 @@ struct SimdKernels {
 
   // out[i] = op(a[i], b[i]) (a or b read as one scalar per `operands`).
   void (*binary)(BinaryOp op, Operands operands, const float* a, const float* b, float* out, size_t n) = nullptr;
-  // out[i] = src[i * stride] (stride >= 1).
-  void (*gather)(const float* src, int64_t stride, float* out, size_t n) = nullptr;
   // Rows of a B panel: out[r * ldo + t] = src[off(r) + t * stride] for r < rows and t < n, where
   // off(r) is offsets[r], or r * ld when offsets is null (matrices, and im2col views of images).
   void (*gather_rows)(const float* src, const int64_t* offsets, int64_t ld, int64_t rows, int64_t stride, int n,

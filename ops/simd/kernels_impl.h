@@ -34,7 +34,6 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.isa = isa;
   add_tiles<Arch, RV...>(k);
   k.binary = &binary<Arch>;
-  k.gather = &gather<Arch>;
   k.gather_rows = &gather_rows<Arch>;
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
