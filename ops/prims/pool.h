@@ -11,15 +11,18 @@
 
 namespace onyx::prims {
 
+// Most window taps the SIMD row kernel of max_pool_2d takes (larger windows run the scalar loop).
+constexpr int64_t kMaxTaps = 64;
+
 // 2-D (or 1-D, with s.in/out/kernel... of rank 1) max pooling of batch * in_channels planes
 // without indices. Padding never wins: each output is the maximum of the window's elements
 // inside the input (the first one if NaN compares false); a window with none gets `empty`.
-// Same results as a generic N-D walker; this one just skips the per-element index math.
-// Most window taps the SIMD row kernel takes (larger windows run the scalar loop).
-constexpr int64_t kMaxTaps = 64;
-
+// Same results as a generic N-D walker; this one just skips the per-element index math. For
+// float, the interior columns of each row run on the active ISA's kernel (same rule, same order).
 template <class T, class Acc>
 void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty) {
+  [[maybe_unused]] const simd::SimdKernels* kernels =
+      std::is_same_v<T, float> && fast_paths_enabled() ? simd::kernels() : nullptr;
   const bool one_d = s.rank() == 1;
   const int64_t ih = one_d ? 1 : s.in[0], iw = s.in[one_d ? 0 : 1];
   const int64_t oh = one_d ? 1 : s.out[0], ow = s.out[one_d ? 0 : 1];
@@ -62,21 +65,19 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty) {
         continue;
       }
       for (int64_t c = 0; c < c_lo; ++c) general(c);
+      bool interior_done = false;
       if constexpr (std::is_same_v<T, float>) {
-        // float: the interior columns on the active ISA's kernel (same rule, same order).
-        const simd::SimdKernels* kernels = simd::kernels();
         const int64_t taps = (khi_h - klo_h) * kw;
-        if (kernels != nullptr && fast_paths_enabled() && c_hi > c_lo && taps <= kMaxTaps) {
+        if (kernels != nullptr && c_hi > c_lo && taps <= kMaxTaps) {
           const float* tap[kMaxTaps];
           for (int64_t i = klo_h; i < khi_h; ++i) {
             for (int64_t j = 0; j < kw; ++j) tap[(i - klo_h) * kw + j] = xp + (h0 + i * dh) * iw + c_lo * sw - pw + j * dw;
           }
           kernels->max_taps(tap, static_cast<int>(taps), sw, yp + r * ow + c_lo, static_cast<size_t>(c_hi - c_lo));
-          for (int64_t c = std::max(c_lo, c_hi); c < ow; ++c) general(c);
-          continue;
+          interior_done = true;
         }
       }
-      for (int64_t c = c_lo; c < c_hi; ++c) {
+      for (int64_t c = c_lo; !interior_done && c < c_hi; ++c) {
         const T* base = xp + c * sw - pw;
         Acc best = static_cast<Acc>(base[(h0 + klo_h * dh) * iw]);
         for (int64_t i = klo_h; i < khi_h; ++i) {
