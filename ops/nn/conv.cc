@@ -184,8 +184,7 @@ class ConvKernel final : public Kernel {
                   });
     } else if (x.dtype() == DType::kFloat32) {
       if (prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise) {
-        run_depthwise(ctx, static_cast<float*>(conv_out), scratch);
-        if (!has_sum_) return Status();  // the activation is applied as it goes
+        if (run_depthwise(ctx, static_cast<float*>(conv_out), scratch)) return Status();
       } else {
         prims::conv_fast(shape_, x.data_as<float>(), w.data_as<float>(),
                          has_bias_ ? ctx.input(2).data_as<float>() : nullptr, static_cast<float*>(conv_out),
@@ -364,9 +363,10 @@ class ConvKernel final : public Kernel {
   }
 
   // float32 depthwise convolution (groups of one input channel): channel ranges of each image
-  // on the threads, each with its own scratch; the activation, when there is no Z, applied to each
-  // range as it is written (SIMD clamp: NaN becomes the bound, as apply_epilogue does).
-  void run_depthwise(RunContext& ctx, float* y, void* scratch) {
+  // on the threads, each with its own scratch. When there is no Z, the SIMD clamp applies the
+  // activation to each range as it is written (NaN becomes the bound, as apply_epilogue does).
+  // Returns whether the output is final; otherwise apply_epilogue still has to run.
+  bool run_depthwise(RunContext& ctx, float* y, void* scratch) {
     const float* x = ctx.input(0).data_as<float>();
     const float* w = ctx.input(1).data_as<float>();
     const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
@@ -378,8 +378,8 @@ class ConvKernel final : public Kernel {
     if (shape_.batch * shape_.out_channels * out_size * k_size < kMinParallelMacs) workers = 1;
     const int64_t parts = workers == 1 ? 1 : std::min<int64_t>(channels, 2 * workers);
     const size_t per_worker = align_size(prims::conv_scratch_bytes(shape_));
-    const simd::SimdKernels* kernels = simd::kernels();
-    const bool clamp = fused_ && !has_sum_ && act_.clamp;
+    const simd::SimdKernels* kernels = prims::fast_paths_enabled() ? simd::kernels() : nullptr;
+    const bool clamp = fused_ && !has_sum_ && act_.clamp && kernels != nullptr;
     ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
       const int64_t n = task / parts, part = task % parts;
       const int64_t c0 = part * channels / parts, c1 = (part + 1) * channels / parts;
@@ -391,17 +391,9 @@ class ConvKernel final : public Kernel {
       prims::conv_fast(sub, x + (n * channels + c0) * in_size, w + c0 * mg * k_size,
                        bias != nullptr ? bias + c0 * mg : nullptr, out,
                        static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker);
-      if (!clamp) return;
-      const auto count = static_cast<size_t>(sub.out_channels * out_size);
-      if (kernels != nullptr && prims::fast_paths_enabled()) {
-        kernels->clamp(out, out, count, act_.lo, act_.hi);
-        return;
-      }
-      for (size_t i = 0; i < count; ++i) {
-        float v = out[i] > act_.lo ? out[i] : act_.lo;
-        out[i] = v < act_.hi ? v : act_.hi;
-      }
+      if (clamp) kernels->clamp(out, out, static_cast<size_t>(sub.out_channels * out_size), act_.lo, act_.hi);
     });
+    return !fused_ || (!has_sum_ && (!act_.clamp || clamp));
   }
 
   // y = activation(conv + Z) for the paths that do not fuse it into the GEMM.
