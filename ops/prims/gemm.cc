@@ -87,10 +87,7 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool tr
             for (int64_t p = 0; p < kc; ++p) b_pack[p * nr + j] = j < cols ? src[p] : 0.0f;
           }
         } else {
-          kernels.gather_rows(b + k0 * ldb + j0, nullptr, ldb, kc, 1, cols, b_pack, nr);
-          if (cols < nr) {
-            for (int64_t p = 0; p < kc; ++p) std::fill(b_pack + p * nr + cols, b_pack + (p + 1) * nr, 0.0f);
-          }
+          pack_b_panel(BSource::matrix(b + k0 * ldb, kc, n, ldb), nullptr, kc, j0, cols, nr, kernels, b_pack);
         }
         for (int64_t i0 = 0; i0 < mc; i0 += mr) {
           t.fn(kc, a_pack + i0 * kc, b_pack, c + (i_blk + i0) * ldc + j0, ldc,

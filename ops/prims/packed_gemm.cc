@@ -17,25 +17,23 @@ constexpr int64_t kPanelBytes = 32 * 1024;
 // MobileNet-v2's 112x112 expansion 0.73 -> 0.60 ms).
 constexpr int64_t kPrefetchPanels = 4;
 
-// Writes B[k0 .. k0+kc) x [j0 .. j0+nr) as a k-major panel of `nr_full` columns, zero-padded;
-// B row k0 + kk of the window at image offset o is x[o + koffs[kk]]. The columns are copied in
-// runs that lie in one output row each (contiguous, or strided, in the image).
+}  // namespace
+
 void pack_b_panel(const BSource& s, const int64_t* koffs, int64_t kc, int64_t j0, int nr, int nr_full,
                   const simd::SimdKernels& kernels, float* panel) {
+  const int64_t cstride = s.channel_stride != 0 ? s.channel_stride : s.in_h * s.in_w;
   for (int col = 0; col < nr;) {
     const int64_t j = j0 + col;
     const int64_t oy = j / s.out_w, ox = j - oy * s.out_w;
     const int len = static_cast<int>(std::min<int64_t>(nr - col, s.out_w - ox));
     const float* window = s.x + oy * s.stride_h * s.in_w + ox * s.stride_w;
-    kernels.gather_rows(window, koffs, 0, kc, s.stride_w, len, panel + col, nr_full);
+    kernels.gather_rows(window, koffs, cstride, kc, s.stride_w, len, panel + col, nr_full);
     col += len;
   }
   if (nr < nr_full) {
     for (int64_t kk = 0; kk < kc; ++kk) std::fill(panel + kk * nr_full + nr, panel + (kk + 1) * nr_full, 0.0f);
   }
 }
-
-}  // namespace
 
 void pad_planes(const float* x, int64_t h, int64_t w, int64_t top, int64_t left, int64_t hp, int64_t wp,
                 int64_t first, int64_t last, float* out) {

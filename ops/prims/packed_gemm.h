@@ -45,6 +45,13 @@ struct BSource {
 void pad_planes(const float* x, int64_t h, int64_t w, int64_t top, int64_t left, int64_t hp, int64_t wp,
                 int64_t first, int64_t last, float* out);
 
+// Writes B rows [0, kc) x columns [j0, j0 + nr) of `s` as a k-major panel of nr_full columns,
+// zero past nr. Row kk of the window at image offset o is x[o + koffs[kk]], or, with koffs null,
+// x[o + kk * channel stride] (a matrix, or a 1x1 kernel). Columns are copied in runs that lie in
+// one output row each (contiguous, or strided, in the image).
+void pack_b_panel(const BSource& s, const int64_t* koffs, int64_t kc, int64_t j0, int nr, int nr_full,
+                  const simd::SimdKernels& kernels, float* panel);
+
 // The index in kernels.gemm of the tile shape for an m x n product: the ISA's first (best in
 // steady state) unless another wastes clearly less on padding.
 int choose_tile(const simd::SimdKernels& kernels, int64_t m, int64_t n);
