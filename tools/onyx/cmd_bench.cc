@@ -39,11 +39,7 @@ class Profiler final : public NodeObserver {
     if (depth_++ == 0) start_ = now_ms();
   }
   void node_end(const Node& node) override {
-    if (--depth_ == 0 && active) {
-      Entry& e = nodes_[&node];
-      e.node = &node;
-      e.ms += now_ms() - start_;
-    }
+    if (--depth_ == 0 && active) ms_[&node] += now_ms() - start_;
   }
   // The table by operator, then the slowest nodes; times are means per run.
   void print(long long runs) const {
@@ -52,14 +48,14 @@ class Profiler final : public NodeObserver {
       double ms = 0;
     };
     std::map<std::string, Op> ops;
-    std::vector<Entry> all;
+    std::vector<std::pair<const Node*, double>> all(ms_.begin(), ms_.end());
     double total = 0;
-    for (const auto& [node, e] : nodes_) {
-      Op& op = ops[e.node->op_type];
+    for (auto& [node, ms] : all) {
+      ms /= static_cast<double>(runs);
+      Op& op = ops[node->op_type];
       op.nodes += 1;
-      op.ms += e.ms / static_cast<double>(runs);
-      total += e.ms / static_cast<double>(runs);
-      all.push_back(e);
+      op.ms += ms;
+      total += ms;
     }
     std::vector<std::pair<std::string, Op>> sorted(ops.begin(), ops.end());
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
@@ -68,22 +64,18 @@ class Profiler final : public NodeObserver {
       std::printf("  %-24s %5d nodes %10.3f ms %6.1f%%\n", name.c_str(), op.nodes, op.ms,
                   total > 0 ? 100.0 * op.ms / total : 0.0);
     }
-    std::sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) { return a.ms > b.ms; });
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     std::printf("slowest nodes:\n");
     for (size_t i = 0; i < all.size() && i < 10; ++i) {
-      std::printf("  %-40s %-16s %10.3f ms\n", all[i].node->name.c_str(), all[i].node->op_type.c_str(),
-                  all[i].ms / static_cast<double>(runs));
+      std::printf("  %-40s %-16s %10.3f ms\n", all[i].first->name.c_str(), all[i].first->op_type.c_str(),
+                  all[i].second);
     }
   }
 
  private:
-  struct Entry {
-    const Node* node = nullptr;
-    double ms = 0;
-  };
   int depth_ = 0;
   double start_ = 0;
-  std::map<const Node*, Entry> nodes_;
+  std::map<const Node*, double> ms_;  // summed over the timed runs
 };
 
 static const char* kBenchHelp =
