@@ -76,6 +76,16 @@ Node op(const std::string& type, std::vector<std::string> in, std::vector<std::s
   return n;
 }
 
+// Runs the session once while counting heap allocations; the run must succeed.
+long allocations_in_run(Session& s) {
+  g_allocations = 0;
+  g_counting = true;
+  Status st = s.run();
+  g_counting = false;
+  REQUIRE(st.ok());
+  return g_allocations;
+}
+
 ValueInfo output_info(const std::string& name) {
   ValueInfo vi;
   vi.name = name;
@@ -114,12 +124,7 @@ TEST_CASE("a static model is planned at create and runs without allocating") {
   std::vector<float> x = {1, 2, 3, 4, 0, 0, 0, 0};
   REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {2, 4}, x.data())).ok());
   REQUIRE(s->run().ok());  // first run
-  g_allocations = 0;
-  g_counting = true;
-  Status st = s->run();
-  g_counting = false;
-  REQUIRE(st.ok());
-  CHECK(g_allocations == 0);
+  CHECK(allocations_in_run(*s) == 0);
   // Row 0: h = [1+4, 2+4, 3+4] = [5, 6, 7]; +b = [5.5, -4, 7]; relu = [5.5, 0, 7];
   // z = [5.5*1 + 7*3, 0] = [26.5, -26.5] -> relu [26.5, 0]. Row 1: h = 0 + b -> [0.5, 0, 0]
   // -> z = [0.5, -0.5] -> [0.5, 0].
@@ -127,6 +132,57 @@ TEST_CASE("a static model is planned at create and runs without allocating") {
   REQUIRE(y != nullptr);
   CHECK(y->shape() == Dims{2, 2});
   CHECK(values<float>(*y) == std::vector<float>{26.5f, 0.0f, 0.5f, 0.0f});
+}
+
+TEST_CASE("a CNN on the fast paths (padded conv, depthwise, pooling, transpose) runs without allocating") {
+  auto ints = [](const char* name, std::vector<int64_t> v) {
+    Attribute a;
+    a.name = name;
+    a.type = AttrType::kInts;
+    a.ints = std::move(v);
+    return a;
+  };
+  auto one = [](const char* name, int64_t v) {
+    Attribute a;
+    a.name = name;
+    a.type = AttrType::kInt;
+    a.i = v;
+    return a;
+  };
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets.push_back({"", 13});
+  Graph& g = m->graph;
+  g.inputs.push_back(input_info("x", DType::kFloat32, {Dim{1, ""}, Dim{8, ""}, Dim{96, ""}, Dim{96, ""}}));
+  auto filled = [](Dims dims) {
+    std::vector<float> v(static_cast<size_t>(numel(dims)));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 7) * 0.1f - 0.3f;
+    return ftensor(std::move(dims), std::move(v));
+  };
+  g.initializers.push_back({"w", filled({16, 8, 3, 3}), ""});
+  g.initializers.push_back({"b", filled({16}), ""});
+  g.initializers.push_back({"dw", filled({16, 1, 3, 3}), ""});
+  // Sizes over the thresholds that split work between threads (2^21 multiply-adds for the dense
+  // convolution, 2^18 for the depthwise one).
+  g.nodes.push_back(op("Conv", {"x", "w", "b"}, {"c"}, {ints("pads", {1, 1, 1, 1})}));
+  g.nodes.push_back(op("Relu", {"c"}, {"r"}));
+  g.nodes.push_back(op("Conv", {"r", "dw"}, {"d"}, {ints("pads", {1, 1, 1, 1}), ints("strides", {2, 2}), one("group", 16)}));
+  g.nodes.push_back(op("Relu", {"d"}, {"dr"}));
+  g.nodes.push_back(op("MaxPool", {"dr"}, {"p"}, {ints("kernel_shape", {3, 3}), ints("strides", {2, 2})}));
+  g.nodes.push_back(op("Transpose", {"p"}, {"y"}, {ints("perm", {0, 2, 3, 1})}));
+  g.outputs.push_back(output_info("y"));
+  std::vector<float> x(8 * 96 * 96, 0.5f);
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    SessionOptions o;
+    o.threads = threads;
+    auto s = Session::create(m, o).value();
+    REQUIRE(s->prepared());
+    REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {1, 8, 96, 96}, x.data())).ok());
+    REQUIRE(s->run().ok());
+    CHECK(allocations_in_run(*s) == 0);
+    CHECK(s->output("y")->shape() == Dims{1, 23, 23, 16});
+  }
 }
 
 TEST_CASE("symbolic dims are planned when inputs arrive and re-planned when shapes change") {
@@ -145,12 +201,7 @@ TEST_CASE("symbolic dims are planned when inputs arrive and re-planned when shap
   // Same shape again: no re-plan, no allocation.
   REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {3, 4}, x3.data())).ok());
   CHECK(s->prepared());
-  g_allocations = 0;
-  g_counting = true;
-  Status st = s->run();
-  g_counting = false;
-  CHECK(st.ok());
-  CHECK(g_allocations == 0);
+  CHECK(allocations_in_run(*s) == 0);
 }
 
 TEST_CASE("the caller may supply the arena") {

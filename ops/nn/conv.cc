@@ -371,28 +371,28 @@ class ConvKernel final : public Kernel {
     const float* w = ctx.input(1).data_as<float>();
     const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
     const int64_t channels = shape_.in_channels, mg = shape_.out_channels / shape_.group;
-    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), k_size = shape_.kernel_size();
+    const int64_t out_size = shape_.out_size(), k_size = shape_.kernel_size();
     // Memory-bound: worth a second thread from about 2^18 multiply-adds (tens of microseconds).
     constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * shape_.out_channels * out_size * k_size < kMinParallelMacs) workers = 1;
     const int64_t parts = workers == 1 ? 1 : std::min<int64_t>(channels, 2 * workers);
     const size_t per_worker = align_size(prims::conv_scratch_bytes(shape_));
-    const simd::SimdKernels* kernels = prims::fast_paths_enabled() ? simd::kernels() : nullptr;
-    const bool clamp = fused_ && !has_sum_ && act_.clamp && kernels != nullptr;
-    ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
-      const int64_t n = task / parts, part = task % parts;
-      const int64_t c0 = part * channels / parts, c1 = (part + 1) * channels / parts;
-      prims::ConvShape sub = shape_;
-      sub.batch = 1;
-      sub.in_channels = sub.group = c1 - c0;
-      sub.out_channels = (c1 - c0) * mg;
-      float* out = y + (n * shape_.out_channels + c0 * mg) * out_size;
-      prims::conv_fast(sub, x + (n * channels + c0) * in_size, w + c0 * mg * k_size,
-                       bias != nullptr ? bias + c0 * mg : nullptr, out,
-                       static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker);
-      if (clamp) kernels->clamp(out, out, static_cast<size_t>(sub.out_channels * out_size), act_.lo, act_.hi);
-    });
+    const simd::SimdKernels* kernels = simd::kernels();
+    const bool fast = prims::fast_paths_enabled();
+    const bool clamp = fast && fused_ && !has_sum_ && act_.clamp && kernels != nullptr;
+    if (!fast) {
+      prims::conv_fast(shape_, x, w, bias, y, scratch);  // the reference, on one thread
+    } else {
+      ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
+        const int64_t n = task / parts, part = task % parts;
+        const int64_t c0 = part * channels / parts, c1 = (part + 1) * channels / parts;
+        prims::conv_depthwise(shape_, n, c0, c1, x, w, bias, y,
+                              static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker);
+        float* out = y + (n * shape_.out_channels + c0 * mg) * out_size;
+        if (clamp) kernels->clamp(out, out, static_cast<size_t>((c1 - c0) * mg * out_size), act_.lo, act_.hi);
+      });
+    }
     return !fused_ || (!has_sum_ && (!act_.clamp || clamp));
   }
 

@@ -274,17 +274,13 @@ class PoolKernel final : public Kernel {
           using Acc = compute_t<T>;
           constexpr int64_t kMinParallelTaps = int64_t{1} << 18;
           const int64_t planes = shape_.batch * shape_.in_channels;
-          const int64_t in_size = shape_.in_size(), out_size = shape_.out_size();
           const int64_t parts = y.numel() * shape_.kernel_size() < kMinParallelTaps
                                     ? 1
                                     : std::min<int64_t>(planes, 2 * static_cast<int64_t>(ctx.workers()));
           ctx.parallel_for(parts, [&](int64_t part, int) {
-            const int64_t p0 = part * planes / parts, p1 = (part + 1) * planes / parts;
-            prims::ConvShape sub = shape_;
-            sub.batch = 1;
-            sub.in_channels = sub.out_channels = p1 - p0;
-            prims::max_pool_2d<T, Acc>(sub, x.data_as<T>() + p0 * in_size, y.data_as<T>() + p0 * out_size,
-                                       static_cast<T>(std::numeric_limits<Acc>::lowest()));
+            prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(),
+                                       static_cast<T>(std::numeric_limits<Acc>::lowest()), part * planes / parts,
+                                       (part + 1) * planes / parts);
           });
           return Status();
         }

@@ -403,6 +403,28 @@ size_t conv_scratch_bytes(const ConvShape& s) {
          sgemm_plan(mg, chunk, rows).scratch_bytes;
 }
 
+void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, const float* x, const float* w,
+                    const float* bias, float* y, void* scratch) {
+  const int64_t mg = s.out_channels / s.group;
+  const int64_t in_size = s.in_size(), out_size = s.out_size(), k_size = s.kernel_size();
+  const Geom2 g = geom2(s);
+  const bool k3 = use_depthwise3x3(g);
+  const Depthwise3x3 d3(g);
+  float* planes = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
+  const simd::SimdKernels* kernels = simd::kernels();
+  if (k3) depthwise3x3_zero(g, d3, planes);
+  for (int64_t m = c0 * mg; m < c1 * mg; ++m) {
+    const float* xc = x + (image * s.in_channels + m / mg) * in_size;
+    const float b = bias != nullptr ? bias[m] : 0.0f;
+    float* yc = y + (image * s.out_channels + m) * out_size;
+    if (k3) {
+      depthwise3x3_channel(g, d3, xc, w + m * k_size, b, yc, planes, kernels);
+    } else {
+      depthwise_channel(g, xc, w + m * k_size, b, yc);
+    }
+  }
+}
+
 void conv_fast(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
                void* scratch) {
   if (!fast_paths_enabled()) {
@@ -415,24 +437,7 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
   const ConvAlgo algo = conv_algo(s);
 
   if (algo == ConvAlgo::kDepthwise) {
-    const Geom2 g = geom2(s);
-    const bool k3 = use_depthwise3x3(g);
-    const Depthwise3x3 d3(g);
-    float* planes = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
-    const simd::SimdKernels* kernels = simd::kernels();
-    if (k3) depthwise3x3_zero(g, d3, planes);
-    for (int64_t n = 0; n < s.batch; ++n) {
-      for (int64_t m = 0; m < s.out_channels; ++m) {
-        const float* xc = x + (n * s.in_channels + m / mg) * in_size;
-        const float b = bias != nullptr ? bias[m] : 0.0f;
-        float* yc = y + (n * s.out_channels + m) * out_size;
-        if (k3) {
-          depthwise3x3_channel(g, d3, xc, w + m * k_size, b, yc, planes, kernels);
-        } else {
-          depthwise_channel(g, xc, w + m * k_size, b, yc);
-        }
-      }
-    }
+    for (int64_t n = 0; n < s.batch; ++n) conv_depthwise(s, n, 0, s.in_channels, x, w, bias, y, scratch);
     return;
   }
 

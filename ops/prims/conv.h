@@ -145,6 +145,11 @@ ConvAlgo conv_algo(const ConvShape& s);
 size_t conv_scratch_bytes(const ConvShape& s);
 void conv_fast(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
                void* scratch);
+// conv_fast's depthwise algorithm (conv_algo(s) == kDepthwise) for one image and input channels
+// [c0, c1) (with their outputs), so that threads can share an image without copying the shape.
+// x, w, bias and y are the whole tensors; scratch is conv_scratch_bytes(s) bytes.
+void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, const float* x, const float* w,
+                    const float* bias, float* y, void* scratch);
 
 // Output positions i in [0, out) with 0 <= i*stride + offset < in, as [*lo, *hi).
 inline void valid_range(int64_t offset, int64_t stride, int64_t in, int64_t out, int64_t* lo,

@@ -19,8 +19,9 @@ constexpr int64_t kMaxTaps = 64;
 // inside the input (the first one if NaN compares false); a window with none gets `empty`.
 // Same results as a generic N-D walker; this one just skips the per-element index math. For
 // float, the interior columns of each row run on the active ISA's kernel (same rule, same order).
+// Planes [first, last) only (last -1: all), so that threads can share the work.
 template <class T, class Acc>
-void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty) {
+void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 0, int64_t last = -1) {
   [[maybe_unused]] const simd::SimdKernels* kernels =
       std::is_same_v<T, float> && fast_paths_enabled() ? simd::kernels() : nullptr;
   const bool one_d = s.rank() == 1;
@@ -30,8 +31,8 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty) {
   const int64_t sh = one_d ? 1 : s.strides[0], sw = s.strides[one_d ? 0 : 1];
   const int64_t dh = one_d ? 1 : s.dilations[0], dw = s.dilations[one_d ? 0 : 1];
   const int64_t ph = one_d ? 0 : s.pads[0], pw = s.pads[one_d ? 0 : 1];
-  const int64_t planes = s.batch * s.in_channels;
-  for (int64_t p = 0; p < planes; ++p) {
+  if (last < 0) last = s.batch * s.in_channels;
+  for (int64_t p = first; p < last; ++p) {
     const T* xp = x + p * ih * iw;
     T* yp = y + p * oh * ow;
     for (int64_t r = 0; r < oh; ++r) {
