@@ -1,6 +1,7 @@
-// Convolution throughput of the packed-GEMM path on the ResNet-18 layer shapes, per ISA the
-// machine has: GFLOP/s (2 * MACs / thread CPU time, median of repeated runs). Figures, not a test.
-//   build/bench/conv_bench [--isa NAME]
+// Convolution throughput of the packed-GEMM path (and Winograd, for 3x3 stride-1 layers) on the
+// ResNet-18 and SqueezeNet layer shapes, per ISA the machine has: GFLOP/s (2 * direct MACs /
+// thread CPU time, median of repeated runs). Figures, not a test.
+//   build/bench/conv_bench [--isa NAME] [--only TEXT]
 #include <algorithm>
 #include <ctime>
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "prims/conv.h"
 #include "prims/packed_gemm.h"
+#include "prims/winograd.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 
@@ -28,6 +30,9 @@ constexpr Layer kLayers[] = {
     {"l2 1x1/2 128", 64, 56, 56, 128, 1, 2, 0},  {"l3 3x3/2 256", 128, 28, 28, 256, 3, 2, 1},
     {"l3 3x3 256", 256, 14, 14, 256, 3, 1, 1},   {"l4 3x3/2 512", 256, 14, 14, 512, 3, 2, 1},
     {"l4 3x3 512", 512, 7, 7, 512, 3, 1, 1},     {"l4 1x1/2 512", 256, 14, 14, 512, 1, 2, 0},
+    // SqueezeNet 1.1's expand 3x3 convolutions.
+    {"sq 3x3 16>64", 16, 55, 55, 64, 3, 1, 1},   {"sq 3x3 32>128", 32, 27, 27, 128, 3, 1, 1},
+    {"sq 3x3 48>192", 48, 13, 13, 192, 3, 1, 1}, {"sq 3x3 64>256", 64, 13, 13, 256, 3, 1, 1},
 };
 
 // Thread CPU time: on a shared machine, time slices given to other processes do not count.
@@ -45,17 +50,26 @@ int main(int argc, char** argv) {
   for (simd::Isa isa : {simd::Isa::kSse2, simd::Isa::kAvx2, simd::Isa::kAvx512, simd::Isa::kNeon, simd::Isa::kNeon64}) {
     if (simd::kernels_for(isa) != nullptr) isas.push_back(isa);
   }
-  if (argc == 3 && std::strcmp(argv[1], "--isa") == 0) {
-    simd::Isa only;
-    if (!simd::parse_isa(argv[2], &only) || simd::kernels_for(only) == nullptr) {
-      std::fprintf(stderr, "ISA %s not available\n", argv[2]);
+  const char* only_layers = nullptr;  // --only TEXT: the layers whose name contains TEXT, nothing else
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--isa") == 0) {
+      simd::Isa only;
+      if (!simd::parse_isa(argv[i + 1], &only) || simd::kernels_for(only) == nullptr) {
+        std::fprintf(stderr, "ISA %s not available\n", argv[i + 1]);
+        return 2;
+      }
+      isas = {only};
+    } else if (std::strcmp(argv[i], "--only") == 0) {
+      only_layers = argv[i + 1];
+    } else {
+      std::fprintf(stderr, "usage: conv_bench [--isa NAME] [--only TEXT]\n");
       return 2;
     }
-    isas = {only};
   }
   std::printf("%-14s %-7s %8s %8s\n", "layer", "isa", "ms", "GFLOP/s");
   // The micro-kernel alone on cache-resident panels: the ceiling the layers can approach.
   for (simd::Isa isa : isas) {
+    if (only_layers != nullptr) break;
     const simd::SimdKernels* table = simd::kernels_for(isa);
     for (int t = 0; t < table->gemm_tiles; ++t) {
       const simd::SimdKernels::GemmTile& k = table->gemm[t];
@@ -79,6 +93,7 @@ int main(int argc, char** argv) {
     }
   }
   for (const Layer& l : kLayers) {
+    if (only_layers != nullptr && std::strstr(l.name, only_layers) == nullptr) continue;
     const int64_t oh = (l.h + 2 * l.pad - l.k) / l.stride + 1, ow = (l.w + 2 * l.pad - l.k) / l.stride + 1;
     const int64_t kk = l.c * l.k * l.k, n = oh * ow;
     std::vector<float> x(static_cast<size_t>(l.c * l.h * l.w)), w(static_cast<size_t>(l.m * kk)),
@@ -113,6 +128,24 @@ int main(int argc, char** argv) {
       std::sort(times.begin(), times.end());
       const double t = times[times.size() / 2];
       std::printf("%-14s %-7s %8.3f %8.1f\n", l.name, simd::isa_name(isa), t * 1e3, flops / t * 1e-9);
+      if (l.k != 3 || l.stride != 1) continue;
+      // Winograd F(2x2, 3x3) on the same layer: GFLOP/s of the direct convolution's count.
+      prims::Winograd3x3 wg;
+      if (!wg.pack(*simd::kernels_for(isa), w.data(), l.m, l.c, oh, ow).ok()) return 1;
+      std::vector<float> wpad(static_cast<size_t>(l.c * wg.padded_h() * wg.padded_w()));
+      prims::pad_planes(x.data(), l.h, l.w, l.pad, l.pad, wg.padded_h(), wg.padded_w(), 0, l.c, wpad.data());
+      std::vector<unsigned char> wscratch(wg.scratch_bytes());
+      times.clear();
+      for (int r = 0; r < reps; ++r) {
+        const double t0 = now_s();
+        for (int64_t b = 0; b < wg.blocks(); ++b) {
+          wg.run(wpad.data(), y.data(), false, simd::TileEpilogue{}, wscratch.data(), b);
+        }
+        times.push_back(now_s() - t0);
+      }
+      std::sort(times.begin(), times.end());
+      const double tw = times[times.size() / 2];
+      std::printf("%-14s %-7s %8.3f %8.1f  winograd\n", l.name, simd::isa_name(isa), tw * 1e3, flops / tw * 1e-9);
     }
   }
   // MobileNet-v2's depthwise 3x3 convolutions (prims::conv_fast, the active ISA): ms per layer
@@ -124,6 +157,7 @@ int main(int argc, char** argv) {
   constexpr Depthwise kDepthwise[] = {{"dw 112 32", 32, 112, 1},  {"dw 112/2 96", 96, 112, 2}, {"dw 56 144", 144, 56, 1},
                                       {"dw 56/2 144", 144, 56, 2}, {"dw 28 192", 192, 28, 1},  {"dw 14 384", 384, 14, 1},
                                       {"dw 14 576", 576, 14, 1},  {"dw 7 960", 960, 7, 1}};
+  if (only_layers != nullptr) return 0;
   std::printf("%-14s %-7s %8s %8s\n", "depthwise", "isa", "ms", "ns/out");
   for (const Depthwise& d : kDepthwise) {
     prims::ConvShape s;

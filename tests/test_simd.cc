@@ -17,6 +17,7 @@
 #include "prims/gemm.h"
 #include "prims/packed_gemm.h"
 #include "prims/pool.h"
+#include "prims/winograd.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 #include "thread_pool.h"
@@ -448,6 +449,76 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
   }
 }
 
+TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, block and channel split") {
+  // Odd and even output sizes (the last tile row and column overhang), channels around the
+  // vector widths, no padding, one 1x1 output, and one with several blocks of tile rows and
+  // more input channels than one K slice of the packed GEMM.
+  const prims::ConvShape shapes[] = {
+      conv_shape(3, 5, 7, 5, 3, 1, 1),     conv_shape(16, 9, 11, 13, 3, 1, 0), conv_shape(17, 15, 15, 33, 3, 1, 1),
+      conv_shape(1, 1, 1, 1, 3, 1, 1),     conv_shape(8, 2, 20, 9, 3, 1, 1),  conv_shape(260, 40, 40, 20, 3, 1, 1),
+  };
+  for (const prims::ConvShape& s : shapes) {
+    REQUIRE(prims::Winograd3x3::applies(s));
+    const int64_t n = s.out_size(), c = s.in_channels, m = s.out_channels;
+    std::vector<float> x = random_floats(static_cast<size_t>(c * s.in_size()), 17);
+    std::vector<float> w = random_floats(static_cast<size_t>(m * c * 9), 18);
+    std::vector<float> bias = random_floats(static_cast<size_t>(m), 19);
+    std::vector<float> z = random_floats(static_cast<size_t>(m * n), 20);
+    // The reference in double, and the same sum of absolute terms, which bounds the rounding
+    // of any order of summation (the transforms add at most a small factor to it).
+    std::vector<double> xd(x.begin(), x.end()), wd(w.begin(), w.end()), bd(bias.begin(), bias.end());
+    std::vector<double> ref(static_cast<size_t>(m * n)), mag(ref.size());
+    prims::conv_ref<double>(s, xd.data(), wd.data(), bd.data(), ref.data());
+    for (double& v : xd) v = std::fabs(v);
+    for (double& v : wd) v = std::fabs(v);
+    for (double& v : bd) v = std::fabs(v);
+    prims::conv_ref<double>(s, xd.data(), wd.data(), bd.data(), mag.data());
+    for (simd::Isa isa : machine_isas()) {
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(c);
+      CAPTURE(m);
+      prims::Winograd3x3 wg;
+      REQUIRE(wg.pack(*simd::kernels_for(isa), w.data(), m, c, s.out[0], s.out[1]).ok());
+      if (c == 260) CHECK(wg.blocks() > 1);
+      std::vector<float> padded(static_cast<size_t>(c * wg.padded_h() * wg.padded_w()));
+      prims::pad_planes(x.data(), s.in[0], s.in[1], s.pads[0], s.pads[1], wg.padded_h(), wg.padded_w(), 0, c,
+                        padded.data());
+      std::vector<unsigned char> scratch(wg.scratch_bytes());
+      // 0: every block whole, with the bias; 1: channels in two parts (whole micro-tile rows
+      // first), added to Z and clamped to [-1, 2] (Clip).
+      for (int mode : {0, 1}) {
+        CAPTURE(mode);
+        simd::TileEpilogue ep;
+        ep.bias = bias.data();
+        std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
+        if (mode == 1) {
+          y = z;
+          ep.clamp = true;
+          ep.lo = -1.0f;
+          ep.hi = 2.0f;
+        }
+        const int64_t split = std::min<int64_t>(m, wg.tile_rows());
+        for (int64_t b = 0; b < wg.blocks(); ++b) {
+          if (mode == 0) {
+            wg.run(padded.data(), y.data(), false, ep, scratch.data(), b);
+          } else {
+            wg.run(padded.data(), y.data(), true, ep, scratch.data(), b, 0, split);
+            wg.run(padded.data(), y.data(), true, ep, scratch.data(), b, split, m);
+          }
+        }
+        int bad = 0;
+        for (size_t i = 0; i < y.size(); ++i) {
+          double want = ref[i];
+          if (mode == 1) want = std::min(2.0, std::max(-1.0, want + z[i]));
+          const double tolerance = 1e-6 + 16.0 * 6e-8 * (mag[i] + (mode == 1 ? std::fabs(z[i]) : 0.0));
+          if (!(std::fabs(static_cast<double>(y[i]) - want) <= tolerance)) ++bad;
+        }
+        CHECK(bad == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("thread pool: every task runs once, on a worker index in range") {
   ThreadPool pool(3);
   CHECK(pool.workers() == 3);
@@ -644,13 +715,15 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   //   8x16x16x16 -> 32 channels: eight images, one per task;
   //   3x16x300x300 -> 4 channels: padded copies of two images fit the 2^22-float limit, so the
   //   batch runs in two chunks;
-  //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges.
+  //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges;
+  //   1x64x28x28 -> 64 channels, Winograd: one block of tile rows, split by output channels;
+  //   4x64x28x28 -> 64 channels, Winograd: blocks (one per image) on the threads.
   // A Relu follows (fused into the convolution). One thread must also match the scalar reference.
   struct Case {
     int64_t batch, c, hw, m, group = 1;
   };
   for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}, Case{3, 16, 300, 4},
-                        Case{2, 64, 28, 64, 64}}) {
+                        Case{2, 64, 28, 64, 64}, Case{1, 64, 28, 64}, Case{4, 64, 28, 64}}) {
     CAPTURE(k.m);
     const Dims xs = {k.batch, k.c, k.hw, k.hw};
     auto model = [&] {

@@ -4,7 +4,7 @@
 //
 // float32 1-D/2-D convolutions (not depthwise) run a packed GEMM on the active ISA's micro-kernel
 // with the weights packed at prepare and bias, Z and the activation applied as the tiles are
-// written; other float32 shapes run prims::conv_fast (depthwise direct, im2col + Eigen GEMM);
+// written (3x3 stride-1 layers with many channels: Winograd F(2x2, 3x3), prims/winograd.h); other float32 shapes run prims::conv_fast (depthwise direct, im2col + Eigen GEMM);
 // float64/float16 and the reference mode run the scalar reference prims::conv_ref.
 #include <algorithm>
 #include <cstdint>
@@ -20,6 +20,7 @@
 #include "prims/conv.h"
 #include "prims/fast_paths.h"
 #include "prims/packed_gemm.h"
+#include "prims/winograd.h"
 
 namespace onyx {
 namespace {
@@ -138,13 +139,15 @@ class ConvKernel final : public Kernel {
     ONYX_TRY(prepare_epilogue(ctx, t, ys));
     ctx.set_output(0, t, out_shape_);
     packed_.clear();
+    winograd_.reset();
     size_t scratch = 0;
     if (t == DType::kFloat32) {
-      ONYX_TRY(pack_weights(ctx));
       workers_ = ctx.workers();
+      ONYX_TRY(pack_weights(ctx));
       // Depthwise convolutions split channels between threads, each with its own scratch.
       const bool depthwise = prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise;
-      scratch = !packed_.empty() ? align_size(packed_[0].scratch_bytes() * workers_) + padded_bytes()
+      scratch = winograd_ ? align_size(winograd_->scratch_bytes()) * static_cast<size_t>(workers_) + padded_bytes()
+                : !packed_.empty() ? align_size(packed_[0].scratch_bytes() * workers_) + padded_bytes()
                 : depthwise      ? align_size(prims::conv_scratch_bytes(shape_)) * static_cast<size_t>(workers_)
                                  : prims::conv_scratch_bytes(shape_);
     }
@@ -164,6 +167,10 @@ class ConvKernel final : public Kernel {
     const Tensor& w = ctx.input(1);
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
+    if (winograd_) {
+      run_winograd(ctx);
+      return Status();
+    }
     if (!packed_.empty()) {
       run_packed(ctx);
       return Status();
@@ -261,6 +268,15 @@ class ConvKernel final : public Kernel {
     hp_ = one_d ? 1 : (shape_.out[0] - 1) * shape_.strides[0] + (shape_.kernel[0] - 1) * shape_.dilations[0] + 1;
     wp_ = (shape_.out[axis_w] - 1) * shape_.strides[axis_w] + (shape_.kernel[axis_w] - 1) * shape_.dilations[axis_w] + 1;
     pad_ = pad_top_ > 0 || pad_left_ > 0 || hp_ > ih || wp_ > iw;
+    if (use_winograd()) {
+      // Winograd reads 4x4 patches of tiles of 2x2 outputs: a padded copy that covers them.
+      winograd_ = std::make_unique<prims::Winograd3x3>();
+      ONYX_TRY(winograd_->pack(*kernels, w->data_as<float>(), shape_.out_channels, shape_.in_channels, shape_.out[0],
+                               shape_.out[1]));
+      hp_ = winograd_->padded_h();
+      wp_ = winograd_->padded_w();
+      pad_ = true;
+    }
     if (pad_) {
       constexpr int64_t kMaxPaddedFloats = int64_t{1} << 22;
       const int64_t per_image = shape_.in_channels * hp_ * wp_;
@@ -270,6 +286,7 @@ class ConvKernel final : public Kernel {
       wp_ = iw;
       pad_images_ = shape_.batch;
     }
+    if (winograd_) return Status();
     const int64_t mg = shape_.out_channels / shape_.group;
     const int64_t kg = (shape_.in_channels / shape_.group) * shape_.kernel_size();
     packed_.resize(static_cast<size_t>(shape_.group));
@@ -278,6 +295,15 @@ class ConvKernel final : public Kernel {
                                                     shape_.out_size()));
     }
     return Status();
+  }
+
+  // Winograd F(2x2, 3x3) pays (bench/conv_bench) for 3x3 stride-1 layers with at least 64 input
+  // and output channels on images of at least 14x14 outputs (ResNet-18's first three stages);
+  // fewer channels make its GEMMs too short, smaller images leave too few tiles for its 16
+  // matrices of weights (1.8x the direct kernel's) to be worth streaming.
+  bool use_winograd() const {
+    return prims::Winograd3x3::applies(shape_) && shape_.in_channels >= 64 && shape_.out_channels >= 64 &&
+           shape_.out[0] * shape_.out[1] >= 196;
   }
 
   size_t padded_bytes() const {
@@ -362,6 +388,48 @@ class ConvKernel final : public Kernel {
     }
   }
 
+  // Winograd: per chunk of images, the padded copy (planes shared between threads), then the
+  // blocks of tile rows of every image on the threads, each with its own scratch.
+  void run_winograd(RunContext& ctx) {
+    const float* x = ctx.input(0).data_as<float>();
+    float* y = ctx.output(0).data_as<float>();
+    const prims::Winograd3x3& wg = *winograd_;
+    const int64_t ih = shape_.in[0], iw = shape_.in[1];
+    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), src_size = hp_ * wp_;
+    if (has_sum_) std::memcpy(y, ctx.input(3).data(), ctx.output(0).nbytes());
+    simd::TileEpilogue ep = act_;
+    ep.bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
+    constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
+    int64_t workers = std::min<int64_t>(workers_, ctx.workers());
+    if (shape_.batch * shape_.out_channels * shape_.in_channels * 9 * out_size < kMinParallelMacs) workers = 1;
+    const size_t per_worker = align_size(wg.scratch_bytes());
+    auto* scratch = static_cast<unsigned char*>(ctx.scratch());
+    auto* padded = reinterpret_cast<float*>(scratch + per_worker * static_cast<size_t>(workers_));
+    for (int64_t n0 = 0; n0 < shape_.batch; n0 += pad_images_) {
+      const int64_t batch = std::min(pad_images_, shape_.batch - n0);
+      const int64_t planes = batch * shape_.in_channels;
+      const int64_t pieces = std::min(workers, planes);
+      ctx.parallel_for(pieces, [&](int64_t piece, int) {
+        prims::pad_planes(x + n0 * shape_.in_channels * in_size, ih, iw, pad_top_, pad_left_, hp_, wp_,
+                          piece * planes / pieces, (piece + 1) * planes / pieces, padded);
+      });
+      // Blocks of tile rows when there are two per thread; otherwise each block is also split
+      // by output channels (whole micro-tile rows), so that the threads share the transformed
+      // weights instead of each streaming all of them (each transforms the block's input):
+      // ResNet-18's 14x14 layers at 2 threads 1.23 -> 0.9 ms.
+      const int64_t blocks = wg.blocks(), mr = wg.tile_rows();
+      const int64_t row_tiles = (shape_.out_channels + mr - 1) / mr;
+      const int64_t parts = batch * blocks >= 2 * workers ? 1 : std::min(workers, row_tiles);
+      const int64_t chunk = (row_tiles + parts - 1) / parts * mr;
+      ctx.parallel_for(batch * blocks * parts, [&](int64_t task, int worker) {
+        const int64_t n = task / (blocks * parts), block = task / parts % blocks, part = task % parts;
+        wg.run(padded + n * shape_.in_channels * src_size, y + (n0 + n) * shape_.out_channels * out_size, has_sum_,
+               ep, scratch + static_cast<size_t>(worker) * per_worker, block, part * chunk,
+               std::min(shape_.out_channels, (part + 1) * chunk));
+      });
+    }
+  }
+
   // float32 depthwise convolution (groups of one input channel): channel ranges of each image
   // on the threads, each with its own scratch. When there is no Z, the SIMD clamp applies the
   // activation to each range as it is written (NaN becomes the bound, as apply_epilogue does).
@@ -433,6 +501,7 @@ class ConvKernel final : public Kernel {
   bool has_sum_ = false, sum_broadcast_ = false;
   ew::BroadcastPlan sum_plan_;
   std::vector<prims::PackedGemm> packed_;
+  std::unique_ptr<prims::Winograd3x3> winograd_;  // instead of packed_, where it pays
   int workers_ = 1;  // the scratch is sized for this many
   // The packed path's padded copy of the input: whether there is one, the padding before the
   // first row and column, its plane extent, and how many images it holds at a time.

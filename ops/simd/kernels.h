@@ -58,6 +58,12 @@ struct SimdKernels {
   // over t = 0 .. count-1 in order, where a later value replaces the best only when greater (so
   // NaN wins only as the first tap), as the scalar max_pool_2d. out must not overlap a tap.
   void (*max_taps)(const float* const* taps, int count, int64_t stride, float* out, size_t n) = nullptr;
+  // Winograd F(2x2, 3x3) data transforms for one tile row (simd/winograd_tile.h): tiles
+  // [0, tiles) of the even (e) and odd (o) columns of four input rows ld apart into the 16
+  // transformed matrices (element i of tile j at v[i * vs + j]); and the 16 products of each tile
+  // (p[i * ps + j]) into its 2x2 outputs (y[(2a + b) * ys + j]).
+  void (*winograd_input)(const float* e, const float* o, int64_t ld, int64_t tiles, float* v, int64_t vs) = nullptr;
+  void (*winograd_output)(const float* p, int64_t ps, int64_t tiles, float* y, int64_t ys) = nullptr;
   // sum of x[i] * y[i] (any order, fused where the ISA has FMA), and y[i] += a * x[i] (multiply,
   // then add): the matrix-vector products of sgemm with one row.
   float (*dot)(const float* x, const float* y, size_t n) = nullptr;

@@ -5,6 +5,7 @@
 #include "simd/elementwise.h"
 #include "simd/gemm_tile.h"
 #include "simd/kernels.h"
+#include "simd/winograd_tile.h"
 
 namespace onyx::simd {
 // Internal linkage: each ISA's translation unit keeps its own copies (no ODR mixing of code
@@ -39,6 +40,8 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.scale_shift = &scale_shift<Arch>;
   k.depthwise3x3_taps = &depthwise3x3_taps<Arch>;
   k.max_taps = &max_taps<Arch>;
+  k.winograd_input = &winograd_input<Arch>;
+  k.winograd_output = &winograd_output<Arch>;
   k.dot = &dot<Arch>;
   k.axpy = &axpy<Arch>;
   k.sum = &sum<Arch>;
