@@ -242,7 +242,7 @@ Status decode_external(pb::TensorProto& tp, ExternalData* ext, DType dt, const D
                  " bytes left of the tensor-bytes limit (Limits::max_total_bytes)");
   }
   ext->budget -= need;
-  Result<Tensor> t = Tensor::make(dt, dims);
+  Result<Tensor> t = Tensor::make_unset(dt, dims);  // every byte is read from the file
   if (!t.ok()) return t.status();
   if (need != 0) {
     if constexpr (std::endian::native == std::endian::little) {
@@ -316,7 +316,7 @@ Status tensor_from_proto(pb::TensorProto& tp, ExternalData* ext, Tensor* out) {
       return error(Code::kInvalidModel, "raw_data has ", static_cast<uint64_t>(raw.size()),
                    " bytes but shape ", shape_str(dims), " of ", dtype_name(*dt), " needs ", need);
     }
-    Result<Tensor> t = Tensor::make(*dt, dims);
+    Result<Tensor> t = Tensor::make_unset(*dt, dims);  // every byte is copied from raw_data
     if (!t.ok()) return t.status();
     size_t unit = swap_unit(*dt);
     copy_le(t->data(), raw.data(), raw.size() / unit, unit);

@@ -14,7 +14,10 @@ Tensor Tensor::view(DType dtype, Dims dims, void* data) {
   return t;
 }
 
-Result<Tensor> Tensor::make(DType dtype, Dims dims) {
+Result<Tensor> Tensor::make(DType dtype, Dims dims) { return allocate(dtype, std::move(dims), true); }
+Result<Tensor> Tensor::make_unset(DType dtype, Dims dims) { return allocate(dtype, std::move(dims), false); }
+
+Result<Tensor> Tensor::allocate(DType dtype, Dims dims, bool zero) {
   Result<int64_t> n = checked_numel(dims);
   if (!n.ok()) return n.status();
   Tensor t;
@@ -33,7 +36,7 @@ Result<Tensor> Tensor::make(DType dtype, Dims dims) {
   // 64-byte alignment for SIMD kernels; at least one byte so data() is never null.
   void* p = ::operator new(bytes == 0 ? 64 : bytes, std::align_val_t{64}, std::nothrow);
   if (p == nullptr) return error(Code::kResourceExhausted, "out of memory allocating ", bytes, " bytes");
-  std::memset(p, 0, bytes);
+  if (zero) std::memset(p, 0, bytes);
   t.owner_ = std::shared_ptr<void>(p, [](void* q) { ::operator delete(q, std::align_val_t{64}); });
   t.data_ = p;
   return t;
@@ -46,7 +49,7 @@ Tensor Tensor::reshaped(Dims dims) const {
 }
 
 Result<Tensor> Tensor::clone() const {
-  Result<Tensor> r = make(dtype_, dims_);
+  Result<Tensor> r = make_unset(dtype_, dims_);
   if (!r.ok()) return r;
   if (dtype_ == DType::kString) {
     const auto* src = data_as<std::string>();

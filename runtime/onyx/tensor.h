@@ -23,6 +23,10 @@ class Tensor {
   // A new zero-filled (empty-string for kString) tensor that owns its memory. The dims must
   // have been validated (see checked_numel); allocation failure returns an error.
   static Result<Tensor> make(DType dtype, Dims dims);
+  // As make, but the bytes of a non-string tensor are left unset, for a caller that writes every
+  // one of them (a copy, a file read, packed weights): large models skip a pass over their
+  // weights at load.
+  static Result<Tensor> make_unset(DType dtype, Dims dims);
   // A rank-0 tensor holding one value.
   template <class T>
   static Tensor scalar(T v) {
@@ -62,6 +66,8 @@ class Tensor {
   double get_as_double(int64_t i) const;
 
  private:
+  static Result<Tensor> allocate(DType dtype, Dims dims, bool zero);
+
   DType dtype_ = DType::kUndefined;
   Dims dims_;
   int64_t numel_ = 0;
