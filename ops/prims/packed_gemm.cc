@@ -57,14 +57,19 @@ void pad_planes(const float* x, int64_t h, int64_t w, int64_t top, int64_t left,
 
 void pack_a_panels(const float* a, int64_t lda, bool trans, int64_t row0, int64_t rows, int64_t k0, int64_t kc,
                    int mr, float alpha, float* dst) {
+  // Row by row of each panel (k), its mr entries: the rows that exist, then zeros. Branches
+  // are per panel, not per element: a large model packs tens of megabytes at prepare.
   for (int64_t i0 = 0; i0 < rows; i0 += mr) {
-    for (int64_t p = k0; p < k0 + kc; ++p) {
-      for (int r = 0; r < mr; ++r) {
-        const int64_t i = row0 + i0 + r;
-        float v = 0.0f;
-        if (i0 + r < rows) v = trans ? a[p * lda + i] : a[i * lda + p];
-        *dst++ = alpha == 1.0f ? v : alpha * v;
+    const int live = static_cast<int>(std::min<int64_t>(mr, rows - i0));
+    const float* first = trans ? a + k0 * lda + row0 + i0 : a + (row0 + i0) * lda + k0;
+    for (int64_t p = 0; p < kc; ++p, dst += mr) {
+      if (trans) {
+        const float* src = first + p * lda;  // the panel's rows are contiguous in A^T
+        for (int r = 0; r < live; ++r) dst[r] = alpha * src[r];
+      } else {
+        for (int r = 0; r < live; ++r) dst[r] = alpha * first[r * lda + p];
       }
+      for (int r = live; r < mr; ++r) dst[r] = 0.0f;
     }
   }
 }
@@ -98,7 +103,7 @@ Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_
   tile_ = kernels.gemm[choose_tile(kernels, m, n_hint)];
   const int64_t mr = tile_.mr;
   const int64_t panels = (m + mr - 1) / mr;
-  Result<Tensor> t = Tensor::make(DType::kFloat32, {panels, k, mr});
+  Result<Tensor> t = Tensor::make_unset(DType::kFloat32, {panels, k, mr});  // pack_a_panels writes it all
   if (!t.ok()) return t.status();
   panels_ = std::move(*t);
   m_ = m;
