@@ -1,6 +1,8 @@
 #include "prims/winograd.h"
 
 #include <algorithm>
+#include <memory>
+#include <new>
 
 namespace onyx::prims {
 namespace {
@@ -58,17 +60,20 @@ Status Winograd3x3::pack(const simd::SimdKernels& kernels, const float* w, int64
   tiles_w_ = (out_w + 1) / 2;
   const int64_t row_bytes = 16 * (m + c) * tiles_w_ * static_cast<int64_t>(sizeof(float));
   block_rows_ = std::clamp<int64_t>(kBlockBytes / std::max<int64_t>(row_bytes, 1), 1, std::max<int64_t>(tiles_h_, 1));
-  // U as 16 matrices [m][c], one per element of the transformed tile.
-  std::vector<float> u(static_cast<size_t>(16 * m * c));
+  // U as 16 matrices [m][c], one per element of the transformed tile (apart by an odd number
+  // of cache lines: the transform writes all 16 at once).
+  const int64_t us = matrix_stride(m * c);
+  std::unique_ptr<float[]> u(new (std::nothrow) float[static_cast<size_t>(16 * us)]);  // written before read
+  if (u == nullptr) return error(Code::kResourceExhausted, "out of memory for Winograd weights of ", m, "x", c);
   float t[16];
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < c; ++j) {
       kernel_transform(w + (i * c + j) * 9, t);
-      for (int e = 0; e < 16; ++e) u[static_cast<size_t>((e * m + i) * c + j)] = t[e];
+      for (int e = 0; e < 16; ++e) u[static_cast<size_t>(e * us + i * c + j)] = t[e];
     }
   }
   for (int e = 0; e < 16; ++e) {
-    ONYX_TRY(gemm_[e].pack(kernels, u.data() + e * m * c, m, c, c, block_rows_ * tiles_w_));
+    ONYX_TRY(gemm_[e].pack(kernels, u.get() + e * us, m, c, c, block_rows_ * tiles_w_));
   }
   return Status();
 }
