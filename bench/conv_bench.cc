@@ -33,6 +33,7 @@ constexpr Layer kLayers[] = {
     // SqueezeNet 1.1's expand 3x3 convolutions.
     {"sq 3x3 16>64", 16, 55, 55, 64, 3, 1, 1},   {"sq 3x3 32>128", 32, 27, 27, 128, 3, 1, 1},
     {"sq 3x3 48>192", 48, 13, 13, 192, 3, 1, 1}, {"sq 3x3 64>256", 64, 13, 13, 256, 3, 1, 1},
+    {"sq 1x1 512>1000", 512, 13, 13, 1000, 1, 1, 0},
 };
 
 // Thread CPU time: on a shared machine, time slices given to other processes do not count.
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
     }
   }
   for (const Layer& l : kLayers) {
+    if (only_layers != nullptr && std::strncmp(only_layers, "dw", 2) == 0) break;
     if (only_layers != nullptr && std::strstr(l.name, only_layers) == nullptr) continue;
     const int64_t oh = (l.h + 2 * l.pad - l.k) / l.stride + 1, ow = (l.w + 2 * l.pad - l.k) / l.stride + 1;
     const int64_t kk = l.c * l.k * l.k, n = oh * ow;
@@ -156,10 +158,10 @@ int main(int argc, char** argv) {
   };
   constexpr Depthwise kDepthwise[] = {{"dw 112 32", 32, 112, 1},  {"dw 112/2 96", 96, 112, 2}, {"dw 56 144", 144, 56, 1},
                                       {"dw 56/2 144", 144, 56, 2}, {"dw 28 192", 192, 28, 1},  {"dw 14 384", 384, 14, 1},
-                                      {"dw 14 576", 576, 14, 1},  {"dw 7 960", 960, 7, 1}};
-  if (only_layers != nullptr) return 0;
+                                      {"dw 14 576", 576, 14, 1},  {"dw 14/2 576", 576, 14, 2}, {"dw 7 960", 960, 7, 1}};
   std::printf("%-14s %-7s %8s %8s\n", "depthwise", "isa", "ms", "ns/out");
   for (const Depthwise& d : kDepthwise) {
+    if (only_layers != nullptr && std::strstr(d.name, only_layers) == nullptr) continue;
     prims::ConvShape s;
     s.batch = 1;
     s.in_channels = s.out_channels = s.group = d.c;
