@@ -484,8 +484,11 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
       prims::pad_planes(x.data(), s.in[0], s.in[1], s.pads[0], s.pads[1], wg.padded_h(), wg.padded_w(), 0, c,
                         padded.data());
       std::vector<unsigned char> scratch(wg.scratch_bytes());
-      // 0: every block whole, with the bias; 1: channels in two parts (whole micro-tile rows
-      // first), added to Z and clamped to [-1, 2] (Clip).
+      std::vector<unsigned char> shared(wg.block_scratch_bytes()), own0(wg.worker_scratch_bytes()),
+          own1(wg.worker_scratch_bytes());
+      // 0: each block's phases on one thread, with the bias; 1: each phase in two uneven parts
+      // with two threads' scratch, as ConvKernel shares them (channels, products in reverse),
+      // added to Z and clamped to [-1, 2] (Clip).
       for (int mode : {0, 1}) {
         CAPTURE(mode);
         simd::TileEpilogue ep;
@@ -497,14 +500,17 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
           ep.lo = -1.0f;
           ep.hi = 2.0f;
         }
-        const int64_t split = std::min<int64_t>(m, wg.tile_rows());
         for (int64_t b = 0; b < wg.blocks(); ++b) {
           if (mode == 0) {
             wg.run(padded.data(), y.data(), false, ep, scratch.data(), b);
-          } else {
-            wg.run(padded.data(), y.data(), true, ep, scratch.data(), b, 0, split);
-            wg.run(padded.data(), y.data(), true, ep, scratch.data(), b, split, m);
+            continue;
           }
+          const int64_t cs = c / 3, ms = 2 * m / 3;
+          wg.transform_input(padded.data(), b, 0, cs, shared.data(), own0.data());
+          wg.transform_input(padded.data(), b, cs, c, shared.data(), own1.data());
+          for (int e = 15; e >= 0; --e) wg.multiply(b, e, shared.data(), e % 2 != 0 ? own0.data() : own1.data());
+          wg.transform_output(b, 0, ms, y.data(), true, ep, shared.data(), own1.data());
+          wg.transform_output(b, ms, m, y.data(), true, ep, shared.data(), own0.data());
         }
         int bad = 0;
         for (size_t i = 0; i < y.size(); ++i) {
@@ -716,8 +722,7 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   //   3x16x300x300 -> 4 channels: padded copies of two images fit the 2^22-float limit, so the
   //   batch runs in two chunks;
   //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges;
-  //   1x64x28x28 -> 64 channels, Winograd: one block of tile rows, split by output channels;
-  //   4x64x28x28 -> 64 channels, Winograd: blocks (one per image) on the threads.
+  //   1x64x28x28 and 4x64x28x28 -> 64 channels, Winograd: each block's phases shared.
   // A Relu follows (fused into the convolution). One thread must also match the scalar reference.
   struct Case {
     int64_t batch, c, hw, m, group = 1;

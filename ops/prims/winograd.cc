@@ -78,61 +78,88 @@ Status Winograd3x3::pack(const simd::SimdKernels& kernels, const float* w, int64
   return Status();
 }
 
-size_t Winograd3x3::scratch_bytes() const {
-  const auto tiles = static_cast<size_t>(block_rows_ * tiles_w_);
-  const auto t = static_cast<int64_t>(tiles);
-  return align_size(16 * static_cast<size_t>(matrix_stride(c_ * t)) * sizeof(float)) +  // V
-         align_size(16 * static_cast<size_t>(matrix_stride(m_ * t)) * sizeof(float)) +  // products
-         align_size(8 * static_cast<size_t>(tiles_w_ + 1) * sizeof(float)) +     // columns of four rows
-         gemm_[0].scratch_bytes() + kAlign;
-}
+// Where one block's matrices are in the block scratch: V (16 matrices of c x nt) then the
+// products (16 of m x nt), each set at the stride of the largest block.
+struct Winograd3x3::Block {
+  int64_t t0, t1, nt;  // tile rows [t0, t1), tiles (the GEMMs' columns)
+  int64_t vs, ps;      // between V's matrices, between the products
+  float* v;
+  float* prod;
+};
 
-void Winograd3x3::run(const float* padded, float* y, bool accumulate, const simd::TileEpilogue& ep, void* scratch,
-                      int64_t block, int64_t row_begin, int64_t row_end) const {
-  if (row_end < 0 || row_end > m_) row_end = m_;
-  const int64_t tw = tiles_w_, pw = padded_w(), ph = padded_h();
-  const int64_t t0 = block * block_rows_, t1 = std::min(tiles_h_, t0 + block_rows_);
-  const int64_t nt = (t1 - t0) * tw;  // tiles in this block: the GEMMs' columns
+Winograd3x3::Block Winograd3x3::block_at(int64_t block, void* scratch) const {
+  Block b;
+  b.t0 = block * block_rows_;
+  b.t1 = std::min(tiles_h_, b.t0 + block_rows_);
+  b.nt = (b.t1 - b.t0) * tiles_w_;
+  b.vs = matrix_stride(c_ * b.nt);
+  b.ps = matrix_stride(m_ * b.nt);
   auto* base = static_cast<unsigned char*>(scratch);
   base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
-  auto take = [&](size_t floats) {
-    auto* p = reinterpret_cast<float*>(base);
-    base += align_size(floats * sizeof(float));
-    return p;
-  };
-  const auto bt = static_cast<size_t>(block_rows_ * tw);
-  const int64_t vs = matrix_stride(c_ * nt), ps = matrix_stride(m_ * nt);
-  float* v = take(16 * static_cast<size_t>(matrix_stride(c_ * static_cast<int64_t>(bt))));
-  float* prod = take(16 * static_cast<size_t>(matrix_stride(m_ * static_cast<int64_t>(bt))));
-  float* cols = take(8 * static_cast<size_t>(tw + 1));  // even then odd columns of four rows
-  void* gemm_scratch = base;
-  const simd::SimdKernels& k = *kernels_;
+  const int64_t most = block_rows_ * tiles_w_;
+  b.v = reinterpret_cast<float*>(base);
+  b.prod = b.v + align_size(16 * static_cast<size_t>(matrix_stride(c_ * most)) * sizeof(float)) / sizeof(float);
+  return b;
+}
 
+size_t Winograd3x3::block_scratch_bytes() const {
+  const int64_t most = block_rows_ * tiles_w_;
+  return align_size(16 * static_cast<size_t>(matrix_stride(c_ * most)) * sizeof(float)) +
+         align_size(16 * static_cast<size_t>(matrix_stride(m_ * most)) * sizeof(float)) + kAlign;
+}
+
+size_t Winograd3x3::worker_scratch_bytes() const {
+  // Columns of four input rows (even, odd) or one tile row's 2x2 outputs, then a GEMM panel.
+  return align_size(8 * static_cast<size_t>(tiles_w_ + 1) * sizeof(float)) + gemm_[0].scratch_bytes() + kAlign;
+}
+
+size_t Winograd3x3::scratch_bytes() const { return align_size(block_scratch_bytes()) + worker_scratch_bytes(); }
+
+namespace {
+
+float* aligned(void* p) {
+  auto* base = static_cast<unsigned char*>(p);
+  return reinterpret_cast<float*>(base + (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign);
+}
+
+}  // namespace
+
+void Winograd3x3::transform_input(const float* padded, int64_t block, int64_t c_begin, int64_t c_end,
+                                  void* block_scratch, void* own) const {
   // V: per channel and tile row, the four input rows split into even and odd columns, then
   // transformed; element i of the tile goes to matrix i, row = input channel, column = tile.
-  float* even = cols;
-  float* odd = cols + 4 * (tw + 1);
-  for (int64_t ch = 0; ch < c_; ++ch) {
+  const Block b = block_at(block, block_scratch);
+  const int64_t tw = tiles_w_, pw = padded_w(), ph = padded_h();
+  float* even = aligned(own);
+  float* odd = even + 4 * (tw + 1);
+  const simd::SimdKernels& k = *kernels_;
+  for (int64_t ch = c_begin; ch < c_end; ++ch) {
     const float* plane = padded + ch * ph * pw;
-    for (int64_t ti = t0; ti < t1; ++ti) {
+    for (int64_t ti = b.t0; ti < b.t1; ++ti) {
       const float* rows = plane + 2 * ti * pw;
       k.gather_rows(rows, nullptr, pw, 4, 2, static_cast<int>(tw + 1), even, tw + 1);
       k.gather_rows(rows + 1, nullptr, pw, 4, 2, static_cast<int>(tw + 1), odd, tw + 1);
-      k.winograd_input(even, odd, tw + 1, tw, v + ch * nt + (ti - t0) * tw, vs);
+      k.winograd_input(even, odd, tw + 1, tw, b.v + ch * b.nt + (ti - b.t0) * tw, b.vs);
     }
   }
+}
 
-  // The sums over input channels: product i = U_i [m x c] * V_i [c x nt].
-  for (int e = 0; e < 16; ++e) {
-    gemm_[e].run(BSource::matrix(v + e * vs, c_, nt, nt), prod + e * ps, nt, false, simd::TileEpilogue{},
-                 gemm_scratch, 0, nt, row_begin, row_end);
-  }
+void Winograd3x3::multiply(int64_t block, int e, void* block_scratch, void* own) const {
+  // The sum over input channels: product e = U_e [m x c] * V_e [c x nt].
+  const Block b = block_at(block, block_scratch);
+  void* gemm_scratch = aligned(own) + align_size(8 * static_cast<size_t>(tiles_w_ + 1) * sizeof(float)) / sizeof(float);
+  gemm_[e].run(BSource::matrix(b.v + e * b.vs, c_, b.nt, b.nt), b.prod + e * b.ps, b.nt, false, simd::TileEpilogue{},
+               gemm_scratch, 0, b.nt);
+}
 
+void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, bool accumulate,
+                                   const simd::TileEpilogue& ep, void* block_scratch, void* own) const {
   // Y: per output channel and tile row, the 2x2 outputs of every tile (as even and odd
   // columns of the top and bottom rows), then interleaved into the output with Z, the bias and
   // the clamp (only outputs that exist: the last tile row or column may overhang).
-  const int64_t ow = out_w_;
-  float* quads = cols;  // [4][tw]: top even, top odd, bottom even, bottom odd
+  const Block b = block_at(block, block_scratch);
+  const int64_t tw = tiles_w_, ow = out_w_;
+  float* quads = aligned(own);  // [4][tw]: top even, top odd, bottom even, bottom odd
   auto finish = [&](float x, float* dst, float bias) {
     if (accumulate) x += *dst;
     if (ep.bias != nullptr) x += bias;
@@ -142,11 +169,11 @@ void Winograd3x3::run(const float* padded, float* y, bool accumulate, const simd
     }
     *dst = x;
   };
-  for (int64_t i = row_begin; i < row_end; ++i) {
+  for (int64_t i = m_begin; i < m_end; ++i) {
     const float bias = ep.bias != nullptr ? ep.bias[i] : 0.0f;
     float* yi = y + i * out_h_ * ow;
-    for (int64_t ti = t0; ti < t1; ++ti) {
-      k.winograd_output(prod + i * nt + (ti - t0) * tw, ps, tw, quads, tw);
+    for (int64_t ti = b.t0; ti < b.t1; ++ti) {
+      kernels_->winograd_output(b.prod + i * b.nt + (ti - b.t0) * tw, b.ps, tw, quads, tw);
       for (int64_t a = 0; a < 2 && 2 * ti + a < out_h_; ++a) {
         const float* ev = quads + 2 * a * tw;
         const float* od = ev + tw;
@@ -159,6 +186,14 @@ void Winograd3x3::run(const float* padded, float* y, bool accumulate, const simd
       }
     }
   }
+}
+
+void Winograd3x3::run(const float* padded, float* y, bool accumulate, const simd::TileEpilogue& ep, void* scratch,
+                      int64_t block) const {
+  void* own = static_cast<unsigned char*>(scratch) + align_size(block_scratch_bytes());
+  transform_input(padded, block, 0, c_, scratch, own);
+  for (int e = 0; e < 16; ++e) multiply(block, e, scratch, own);
+  transform_output(block, 0, m_, y, accumulate, ep, scratch, own);
 }
 
 }  // namespace onyx::prims

@@ -8,7 +8,8 @@
 // subtract and halve, so the result differs from the direct sum by rounding alone.
 //
 // Tiles are processed in blocks of whole tile rows, sized so a block's transformed input and
-// products stay in the near caches; blocks are independent (threads take them).
+// products stay in the near caches; threads share each phase of a block (input channels, the
+// 16 products, output channels), so none of them streams all the weights or repeats work.
 #pragma once
 
 #include <cstddef>
@@ -37,23 +38,35 @@ class Winograd3x3 {
   int64_t padded_h() const { return 2 * tiles_h_ + 2; }
   int64_t padded_w() const { return 2 * tiles_w_ + 2; }
   int64_t blocks() const { return (tiles_h_ + block_rows_ - 1) / block_rows_; }
-  // Scratch bytes one run() needs (each concurrent run needs its own).
-  size_t scratch_bytes() const;
 
-  // Output channels per GEMM micro-tile (split channels between threads in multiples of it).
-  int tile_rows() const { return gemm_[0].tile_rows(); }
-  // y ([m][out_h][out_w]) = the convolution of `padded` ([c][padded_h][padded_w]) for the
-  // outputs of tile-row block `block` and output channels [row_begin, row_end) (row_begin a
-  // multiple of tile_rows(); row_end -1 means m), [+ y when accumulate], then the epilogue
-  // (bias per output channel, clamp).
+  // A block runs in three phases; each splits into ranges that threads can share, and must end
+  // on every thread before the next begins. They use a block scratch (the block's transformed
+  // input and products, one per block in flight) and each thread's own scratch.
+  size_t block_scratch_bytes() const;
+  size_t worker_scratch_bytes() const;
+  // V for input channels [c_begin, c_end) of block `block` of `padded` ([c][padded_h][padded_w]).
+  void transform_input(const float* padded, int64_t block, int64_t c_begin, int64_t c_end, void* block_scratch,
+                       void* own) const;
+  // Product e (of 16): the transformed weights' matrix e times V's.
+  void multiply(int64_t block, int e, void* block_scratch, void* own) const;
+  // y ([m][out_h][out_w]) for output channels [m_begin, m_end) of the block's outputs, [+ y
+  // when accumulate], then the epilogue (bias per output channel, clamp).
+  void transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, bool accumulate,
+                        const simd::TileEpilogue& ep, void* block_scratch, void* own) const;
+
+  // All three phases of a block on one thread, with scratch_bytes() of scratch.
+  size_t scratch_bytes() const;
   void run(const float* padded, float* y, bool accumulate, const simd::TileEpilogue& ep, void* scratch,
-           int64_t block, int64_t row_begin = 0, int64_t row_end = -1) const;
+           int64_t block) const;
 
  private:
   const simd::SimdKernels* kernels_ = nullptr;  // the table the GEMMs and transforms are from
   int64_t m_ = 0, c_ = 0, out_h_ = 0, out_w_ = 0;
   int64_t tiles_h_ = 0, tiles_w_ = 0, block_rows_ = 1;
   PackedGemm gemm_[16];  // one per element of the 4x4 transformed tile
+
+  struct Block;
+  Block block_at(int64_t block, void* block_scratch) const;
 };
 
 }  // namespace onyx::prims
