@@ -32,6 +32,12 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
   const int64_t dh = one_d ? 1 : s.dilations[0], dw = s.dilations[one_d ? 0 : 1];
   const int64_t ph = one_d ? 0 : s.pads[0], pw = s.pads[one_d ? 0 : 1];
   if (last < 0) last = s.batch * s.in_channels;
+  // Columns whose whole window lies inside the row skip the bounds work (same comparisons, same
+  // order, so the same result).
+  int64_t c_lo = 0, c_hi = 0;
+  valid_range(-pw, sw, iw - (kw - 1) * dw, ow, &c_lo, &c_hi);
+  // The SIMD kernel may read a vector of windows past a short row while that stays inside x.
+  [[maybe_unused]] const T* x_end = x + s.batch * s.in_channels * ih * iw;
   for (int64_t p = first; p < last; ++p) {
     const T* xp = x + p * ih * iw;
     T* yp = y + p * oh * ow;
@@ -39,10 +45,6 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
       const int64_t h0 = r * sh - ph;
       int64_t klo_h, khi_h;
       valid_range(h0, dh, ih, kh, &klo_h, &khi_h);  // taps k with 0 <= h0 + k*dh < ih
-      // Columns whose whole window lies inside the row skip the bounds work (same comparisons,
-      // same order, so the same result).
-      int64_t c_lo = 0, c_hi = 0;
-      valid_range(-pw, sw, iw - (kw - 1) * dw, ow, &c_lo, &c_hi);
       auto general = [&](int64_t c) {
         const int64_t w0 = c * sw - pw;
         int64_t klo_w, khi_w;
@@ -74,7 +76,9 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
           for (int64_t i = klo_h; i < khi_h; ++i) {
             for (int64_t j = 0; j < kw; ++j) tap[(i - klo_h) * kw + j] = xp + (h0 + i * dh) * iw + c_lo * sw - pw + j * dw;
           }
-          kernels->max_taps(tap, static_cast<int>(taps), sw, yp + r * ow + c_lo, static_cast<size_t>(c_hi - c_lo));
+          const bool slack = tap[taps - 1] + 16 * sw <= x_end;
+          kernels->max_taps(tap, static_cast<int>(taps), sw, yp + r * ow + c_lo, static_cast<size_t>(c_hi - c_lo),
+                            slack);
           interior_done = true;
         }
       }

@@ -197,22 +197,29 @@ inline xsimd::batch<float, Arch> load_window(const float* tap, int64_t stride, s
 }
 
 template <class Arch>
-void max_taps(const float* const* taps, int count, int64_t stride, float* out, size_t n) {
+void max_taps(const float* const* taps, int count, int64_t stride, float* out, size_t n, bool slack) {
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;
+  static_assert(L <= 16, "slack covers 16 windows");
   const bool vector = stride == 1 || (stride == 2 && EvenLanes<Arch>::available);
-  auto at = [&](size_t i) {
+  auto window = [&](size_t i) {
     V best = load_window<Arch>(taps[0], stride, i);
     for (int t = 1; t < count; ++t) {
       const V v = load_window<Arch>(taps[t], stride, i);
       best = xsimd::select(v > best, v, best);  // the scalar rule, lane by lane
     }
-    best.store_unaligned(out + i);
+    return best;
   };
   size_t i = 0;
   if (vector && n >= L) {
-    for (; i + L <= n; i += L) at(i);
-    if (i < n) at(n - L);  // the tail as one vector overlapping the last (out is not a tap)
+    for (; i + L <= n; i += L) window(i).store_unaligned(out + i);
+    if (i < n) window(n - L).store_unaligned(out + (n - L));  // the tail overlapping the last (out is not a tap)
+    return;
+  }
+  if (vector && slack && n > 0) {
+    alignas(64) float lanes[L];
+    window(0).store_aligned(lanes);
+    for (size_t j = 0; j < n; ++j) out[j] = lanes[j];
     return;
   }
   for (; i < n; ++i) {

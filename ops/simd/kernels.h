@@ -57,7 +57,9 @@ struct SimdKernels {
   // Max pooling over windows inside the input: out[i] is the running maximum of taps[t][i * stride]
   // over t = 0 .. count-1 in order, where a later value replaces the best only when greater (so
   // NaN wins only as the first tap), as the scalar max_pool_2d. out must not overlap a tap.
-  void (*max_taps)(const float* const* taps, int count, int64_t stride, float* out, size_t n) = nullptr;
+  // slack: every tap may also be read for 16 windows from its start (16 * stride floats), so
+  // fewer outputs than a vector still run as one (rows of 7 or 13 pooled outputs).
+  void (*max_taps)(const float* const* taps, int count, int64_t stride, float* out, size_t n, bool slack) = nullptr;
   // Winograd F(2x2, 3x3) data transforms for one tile row (simd/winograd_tile.h): tiles
   // [0, tiles) of the even (e) and odd (o) columns of four input rows ld apart into the 16
   // transformed matrices (element i of tile j at v[i * vs + j]); and the 16 products of each tile
