@@ -34,6 +34,9 @@ constexpr Layer kLayers[] = {
     {"sq 3x3 16>64", 16, 55, 55, 64, 3, 1, 1},   {"sq 3x3 32>128", 32, 27, 27, 128, 3, 1, 1},
     {"sq 3x3 48>192", 48, 13, 13, 192, 3, 1, 1}, {"sq 3x3 64>256", 64, 13, 13, 256, 3, 1, 1},
     {"sq 1x1 512>1000", 512, 13, 13, 1000, 1, 1, 0},
+    // MobileNet-v2's pointwise projections and an expansion on 14x14 and 7x7 images.
+    {"mb 1x1 576>96", 576, 14, 14, 96, 1, 1, 0},   {"mb 1x1 960>160", 960, 7, 7, 160, 1, 1, 0},
+    {"mb 1x1 960>320", 960, 7, 7, 320, 1, 1, 0},   {"mb 1x1 160>960", 160, 7, 7, 960, 1, 1, 0},
 };
 
 // Thread CPU time: on a shared machine, time slices given to other processes do not count.
