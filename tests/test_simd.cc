@@ -190,11 +190,15 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
   }
 }
 
-TEST_CASE("simd: every GEMM tile equals gemm_ref, with accumulation and the epilogue") {
+TEST_CASE("simd: every GEMM tile (and its narrow variant) equals gemm_ref, with accumulation and the epilogue") {
   for (simd::Isa isa : machine_isas()) {
     const simd::SimdKernels& k = *simd::kernels_for(isa);
+    std::vector<simd::SimdKernels::GemmTile> tiles;
     for (int t = 0; t < k.gemm_tiles; ++t) {
-      const simd::SimdKernels::GemmTile tile = k.gemm[t];
+      tiles.push_back(k.gemm[t]);
+      if (k.gemm[t].narrow != nullptr) tiles.push_back({k.gemm[t].mr, k.gemm[t].narrow_nr, k.gemm[t].narrow});
+    }
+    for (const simd::SimdKernels::GemmTile& tile : tiles) {
       CAPTURE(simd::isa_name(isa));
       CAPTURE(tile.mr);
       CAPTURE(tile.nr);

@@ -168,7 +168,10 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
     }
     for (int64_t j0 = col_begin; j0 < col_end; j0 += nr) {
       const int n = static_cast<int>(std::min<int64_t>(nr, col_end - j0));
-      pack_b_panel(b, koffs, kc, j0, n, nr, *kernels_, panel);
+      // A last panel that fits one vector of columns runs the narrow tile on a narrow panel.
+      const bool narrow = tile_.narrow != nullptr && n <= tile_.narrow_nr;
+      const simd::SimdKernels::GemmTile::Fn fn = narrow ? tile_.narrow : tile_.fn;
+      pack_b_panel(b, koffs, kc, j0, n, narrow ? tile_.narrow_nr : nr, *kernels_, panel);
       // The last slice writes C: ask for the lines of the column panel kPrefetchPanels ahead, for
       // writing (large outputs, such as MobileNet's expansions at 112x112, are not in near caches).
       if (last && j0 + (kPrefetchPanels + 1) * nr <= col_end) {
@@ -190,7 +193,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
         }
         simd::TileEpilogue tile_ep = ep;
         if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;
-        tile_.fn(kc, a + k0 * m_pad + i0 * kc, panel, c + i0 * ldc + j0, ldc,
+        fn(kc, a + k0 * m_pad + i0 * kc, panel, c + i0 * ldc + j0, ldc,
                  static_cast<int>(std::min<int64_t>(mr, row_end - i0)), n, accumulate || !first, last, tile_ep);
       }
     }

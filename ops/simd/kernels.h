@@ -31,10 +31,16 @@ struct SimdKernels {
   // mr floats per k) and B_panel is kc x nr (k-major, 64-byte aligned), both zero-padded past
   // m and n. accumulate: add to C instead of overwriting; last: apply the epilogue.
   struct GemmTile {
+    using Fn = void (*)(int64_t kc, const float* a_panel, const float* b_panel, float* c, int64_t ldc, int m, int n,
+                        bool accumulate, bool last, const TileEpilogue& ep);
     int mr = 0;
     int nr = 0;
-    void (*fn)(int64_t kc, const float* a_panel, const float* b_panel, float* c, int64_t ldc, int m, int n,
-               bool accumulate, bool last, const TileEpilogue& ep) = nullptr;
+    Fn fn = nullptr;
+    // The same rows with one vector of columns (null when nr is one vector already): the last
+    // column panel of a product uses it when its columns fit, so that 196 columns pad to 208
+    // instead of 224.
+    int narrow_nr = 0;
+    Fn narrow = nullptr;
   };
   static constexpr int kMaxGemmTiles = 3;
   GemmTile gemm[kMaxGemmTiles];

@@ -14,7 +14,13 @@ namespace {
 
 template <class Arch, int MR, int NV>
 SimdKernels::GemmTile tile_entry() {
-  return {MR, NV * static_cast<int>(xsimd::batch<float, Arch>::size), &gemm_tile<Arch, MR, NV>};
+  constexpr int L = static_cast<int>(xsimd::batch<float, Arch>::size);
+  SimdKernels::GemmTile t{MR, NV * L, &gemm_tile<Arch, MR, NV>};
+  if constexpr (NV > 1) {
+    t.narrow_nr = L;
+    t.narrow = &gemm_tile<Arch, MR, 1>;
+  }
+  return t;
 }
 
 // Tiles are given as (rows, vectors) pairs: Tiles<6, 2, 4, 3> is a 6 x 2-vector and a
