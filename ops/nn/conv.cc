@@ -4,8 +4,9 @@
 //
 // float32 1-D/2-D convolutions (not depthwise) run a packed GEMM on the active ISA's micro-kernel
 // with the weights packed at prepare and bias, Z and the activation applied as the tiles are
-// written (3x3 stride-1 layers with many channels: Winograd F(2x2, 3x3), prims/winograd.h); other float32 shapes run prims::conv_fast (depthwise direct, im2col + Eigen GEMM);
-// float64/float16 and the reference mode run the scalar reference prims::conv_ref.
+// written (3x3 stride-1 layers with many channels: Winograd F(2x2, 3x3), prims/winograd.h);
+// other float32 shapes run prims::conv_fast (depthwise direct, im2col + Eigen GEMM); float64/float16
+// and the reference mode run the scalar reference prims::conv_ref.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -420,7 +421,8 @@ class ConvKernel final : public Kernel {
     constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * m * c * 9 * out_size < kMinParallelMacs) workers = 1;
-    const bool whole = winograd_whole_blocks(workers);
+    // (Decided for the threads prepared for, whose scratch holds a block per thread only then.)
+    const bool whole = workers > 1 && winograd_whole_blocks(workers_);
     // Scratch: block scratch (one, or one per worker), each worker's own, the padded copy.
     const size_t block_bytes = align_size(wg.block_scratch_bytes()), own_bytes = align_size(wg.worker_scratch_bytes());
     auto* blocks_at = static_cast<unsigned char*>(ctx.scratch());
