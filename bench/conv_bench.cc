@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
       for (int r = 0; r < reps; ++r) {
         const double t0 = now_s();
         for (int64_t b = 0; b < wg.blocks(); ++b) {
-          wg.run(wpad.data(), y.data(), false, simd::TileEpilogue{}, wscratch.data(), b);
+          wg.run(wpad.data(), y.data(), nullptr, simd::TileEpilogue{}, wscratch.data(), b);
         }
         times.push_back(now_s() - t0);
       }

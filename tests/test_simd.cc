@@ -508,15 +508,15 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
         }
         for (int64_t b = 0; b < wg.blocks(); ++b) {
           if (mode == 0) {
-            wg.run(padded.data(), y.data(), false, ep, scratch.data(), b);
+            wg.run(padded.data(), y.data(), nullptr, ep, scratch.data(), b);
             continue;
           }
           const int64_t cs = c / 3, ms = 2 * m / 3;
           wg.transform_input(padded.data(), b, 0, cs, shared.data(), own0.data());
           wg.transform_input(padded.data(), b, cs, c, shared.data(), own1.data());
           for (int e = 15; e >= 0; --e) wg.multiply(b, e, shared.data(), e % 2 != 0 ? own0.data() : own1.data());
-          wg.transform_output(b, 0, ms, y.data(), true, ep, shared.data(), own1.data());
-          wg.transform_output(b, ms, m, y.data(), true, ep, shared.data(), own0.data());
+          wg.transform_output(b, 0, ms, y.data(), z.data(), ep, shared.data(), own1.data());
+          wg.transform_output(b, ms, m, y.data(), y.data(), ep, shared.data(), own0.data());
         }
         int bad = 0;
         for (size_t i = 0; i < y.size(); ++i) {
@@ -779,6 +779,44 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
       CHECK(worst <= 1e-5f * largest);  // sums of up to 576 products, in another order
     }
   }
+}
+
+TEST_CASE("threads: Winograd with a residual Add and Relu fused gives the reference results") {
+  // 2x64x14x14 -> 64 channels, 3x3 padded: Winograd, with Z (a per-image residual) added as
+  // the outputs are written; one and two threads against the scalar reference.
+  const Dims xs = {2, 64, 14, 14};
+  auto model = [&] {
+    auto m = float_model({Node{"conv", "Conv", "", {"x", "w", "b"}, {"c"}, {ints_attr("pads", {1, 1, 1, 1})}, ""},
+                          Node{"add", "Add", "", {"c", "s"}, {"a"}, {}, ""},
+                          Node{"relu", "Relu", "", {"a"}, {"y"}, {}, ""}},
+                         xs);
+    m->graph.initializers = {{"w", float_tensor({64, 64, 3, 3}, random_floats(64 * 64 * 9, 51)), ""},
+                             {"b", float_tensor({64}, random_floats(64, 52)), ""},
+                             {"s", float_tensor(xs, random_floats(static_cast<size_t>(numel(xs)), 53)), ""}};
+    return m;
+  };
+  const Tensor tx = float_tensor(xs, random_floats(static_cast<size_t>(numel(xs)), 54));
+  std::vector<std::vector<float>> results;
+  for (int threads : {0, 1, 2}) {  // 0: one thread on the scalar reference
+    prims::set_fast_paths_enabled(threads != 0);
+    SessionOptions o;
+    o.threads = std::max(threads, 1);
+    auto s = Session::create(model(), o);
+    REQUIRE(s.ok());
+    REQUIRE((*s)->set_input("x", tx).ok());
+    REQUIRE((*s)->run().ok());
+    const Tensor* y = (*s)->output("y");
+    REQUIRE(y->numel() == numel(xs));
+    results.emplace_back(y->data_as<float>(), y->data_as<float>() + y->numel());
+  }
+  prims::set_fast_paths_enabled(true);
+  CHECK(results[1] == results[2]);
+  float worst = 0.0f, largest = 1.0f;
+  for (size_t i = 0; i < results[0].size(); ++i) {
+    worst = std::max(worst, std::fabs(results[1][i] - results[0][i]));
+    largest = std::max(largest, std::fabs(results[0][i]));
+  }
+  CHECK(worst <= 1e-5f * largest);
 }
 
 TEST_CASE("threads: MaxPool split by planes gives the one-thread and reference results") {

@@ -415,7 +415,8 @@ class ConvKernel final : public Kernel {
     const prims::Winograd3x3& wg = *winograd_;
     const int64_t ih = shape_.in[0], iw = shape_.in[1], c = shape_.in_channels, m = shape_.out_channels;
     const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), src_size = hp_ * wp_;
-    if (has_sum_) std::memcpy(y, ctx.input(3).data(), ctx.output(0).nbytes());
+    // Z is added as the outputs are written (no copy of it into y first).
+    const float* z = has_sum_ ? ctx.input(3).data_as<float>() : nullptr;
     simd::TileEpilogue ep = act_;
     ep.bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
     constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
@@ -442,13 +443,14 @@ class ConvKernel final : public Kernel {
       });
       auto image = [&](int64_t n) { return padded + n * c * src_size; };
       auto out = [&](int64_t n) { return y + (n0 + n) * m * out_size; };
+      auto sum = [&](int64_t n) { return z != nullptr ? z + (n0 + n) * m * out_size : nullptr; };
       if (whole) {
         ctx.parallel_for(batch * blocks, [&](int64_t task, int worker) {
           const int64_t n = task / blocks, b = task % blocks;
           unsigned char* mine = block_of(worker);
           wg.transform_input(image(n), b, 0, c, mine, own_of(worker));
           for (int e = 0; e < 16; ++e) wg.multiply(b, e, mine, own_of(worker));
-          wg.transform_output(b, 0, m, out(n), has_sum_, ep, mine, own_of(worker));
+          wg.transform_output(b, 0, m, out(n), sum(n), ep, mine, own_of(worker));
         });
         continue;
       }
@@ -461,7 +463,7 @@ class ConvKernel final : public Kernel {
             wg.multiply(b, static_cast<int>(e), blocks_at, own_of(worker));
           });
           ctx.parallel_for(workers, [&](int64_t part, int worker) {
-            wg.transform_output(b, part * m / workers, (part + 1) * m / workers, out(n), has_sum_, ep, blocks_at,
+            wg.transform_output(b, part * m / workers, (part + 1) * m / workers, out(n), sum(n), ep, blocks_at,
                                 own_of(worker));
           });
         }

@@ -152,7 +152,7 @@ void Winograd3x3::multiply(int64_t block, int e, void* block_scratch, void* own)
                gemm_scratch, 0, b.nt);
 }
 
-void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, bool accumulate,
+void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, const float* z,
                                    const simd::TileEpilogue& ep, void* block_scratch, void* own) const {
   // Y: per output channel and tile row, the 2x2 outputs of every tile (as even and odd
   // columns of the top and bottom rows), then interleaved into the output with Z, the bias and
@@ -160,8 +160,8 @@ void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end
   const Block b = block_at(block, block_scratch);
   const int64_t tw = tiles_w_, ow = out_w_;
   float* quads = aligned(own);  // [4][tw]: top even, top odd, bottom even, bottom odd
-  auto finish = [&](float x, float* dst, float bias) {
-    if (accumulate) x += *dst;
+  auto finish = [&](float x, float* dst, const float* add, float bias) {
+    if (add != nullptr) x += *add;
     if (ep.bias != nullptr) x += bias;
     if (ep.clamp) {
       x = x > ep.lo ? x : ep.lo;  // as the GEMM tile: NaN becomes the bound
@@ -172,28 +172,31 @@ void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end
   for (int64_t i = m_begin; i < m_end; ++i) {
     const float bias = ep.bias != nullptr ? ep.bias[i] : 0.0f;
     float* yi = y + i * out_h_ * ow;
+    const float* zi = z != nullptr ? z + i * out_h_ * ow : nullptr;
     for (int64_t ti = b.t0; ti < b.t1; ++ti) {
       kernels_->winograd_output(b.prod + i * b.nt + (ti - b.t0) * tw, b.ps, tw, quads, tw);
       for (int64_t a = 0; a < 2 && 2 * ti + a < out_h_; ++a) {
         const float* ev = quads + 2 * a * tw;
         const float* od = ev + tw;
-        float* dst = yi + (2 * ti + a) * ow;
+        const int64_t row = (2 * ti + a) * ow;
+        float* dst = yi + row;
+        const float* add = zi != nullptr ? zi + row : nullptr;
         for (int64_t j = 0; j < ow / 2; ++j) {
-          finish(ev[j], dst + 2 * j, bias);
-          finish(od[j], dst + 2 * j + 1, bias);
+          finish(ev[j], dst + 2 * j, add != nullptr ? add + 2 * j : nullptr, bias);
+          finish(od[j], dst + 2 * j + 1, add != nullptr ? add + 2 * j + 1 : nullptr, bias);
         }
-        if (ow % 2 != 0) finish(ev[ow / 2], dst + ow - 1, bias);
+        if (ow % 2 != 0) finish(ev[ow / 2], dst + ow - 1, add != nullptr ? add + ow - 1 : nullptr, bias);
       }
     }
   }
 }
 
-void Winograd3x3::run(const float* padded, float* y, bool accumulate, const simd::TileEpilogue& ep, void* scratch,
+void Winograd3x3::run(const float* padded, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
                       int64_t block) const {
   void* own = static_cast<unsigned char*>(scratch) + align_size(block_scratch_bytes());
   transform_input(padded, block, 0, c_, scratch, own);
   for (int e = 0; e < 16; ++e) multiply(block, e, scratch, own);
-  transform_output(block, 0, m_, y, accumulate, ep, scratch, own);
+  transform_output(block, 0, m_, y, z, ep, scratch, own);
 }
 
 }  // namespace onyx::prims

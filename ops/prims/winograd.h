@@ -49,14 +49,14 @@ class Winograd3x3 {
                        void* own) const;
   // Product e (of 16): the transformed weights' matrix e times V's.
   void multiply(int64_t block, int e, void* block_scratch, void* own) const;
-  // y ([m][out_h][out_w]) for output channels [m_begin, m_end) of the block's outputs, [+ y
-  // when accumulate], then the epilogue (bias per output channel, clamp).
-  void transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, bool accumulate,
+  // y ([m][out_h][out_w]) for output channels [m_begin, m_end) of the block's outputs, [+ z, of
+  // y's layout, when not null (it may be y)], then the epilogue (bias per output channel, clamp).
+  void transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, const float* z,
                         const simd::TileEpilogue& ep, void* block_scratch, void* own) const;
 
   // All three phases of a block on one thread, with scratch_bytes() of scratch.
   size_t scratch_bytes() const;
-  void run(const float* padded, float* y, bool accumulate, const simd::TileEpilogue& ep, void* scratch,
+  void run(const float* padded, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
            int64_t block) const;
 
  private:
