@@ -6,6 +6,7 @@
 
 #include "onyx/memory_planner.h"
 #include "onyx/topo_order.h"
+#include "prims/fast_paths.h"
 
 namespace onyx {
 
@@ -384,6 +385,8 @@ Status GraphRunner::prepare() {
     }
   }
 
+  std::vector<InPlace> in_place;
+  if (options_.optimize && prims::fast_paths_enabled()) in_place = plan_in_place_concats(requests, request_owner);
   MemoryPlan plan = plan_memory(requests);
   arena_bytes_ = plan.peak_bytes;
   uint64_t folded = 0;
@@ -402,6 +405,9 @@ Status GraphRunner::prepare() {
       steps_[request_owner[r].second].scratch_offset = plan.offsets[r];
     }
   }
+  for (const InPlace& a : in_place) {
+    slots_[a.slot].value.tensor.rebind(static_cast<uint8_t*>(slots_[a.within].value.tensor.data()) + a.offset);
+  }
   // Bind the static steps' contexts once, so run() only calls kernels.
   for (Step& s : steps_) {
     if (s.mode != Mode::kStatic) continue;
@@ -415,6 +421,61 @@ Status GraphRunner::prepare() {
   }
   prepared_ = true;
   return Status();
+}
+
+// A Concat along an axis with nothing outside it (the channels of one NCHW image, SqueezeNet's
+// fire modules) copies each input into one contiguous slice of its output; the producers can
+// write there directly instead. An input qualifies when it lives in the arena, comes from a
+// planned step, is read for the last time by this Concat and is no graph output (and is not
+// the output of another such Concat, or given twice). Its buffer request goes, the output's
+// lifetime starts at the first input's producer, and Concat's copies become no-ops.
+std::vector<GraphRunner::InPlace> GraphRunner::plan_in_place_concats(
+    std::vector<BufferRequest>& requests, const std::vector<std::pair<int, int>>& request_owner) const {
+  std::vector<InPlace> out;
+  std::vector<int> request_of(slots_.size(), -1);
+  for (size_t r = 0; r < request_owner.size(); ++r) {
+    if (request_owner[r].first >= 0) request_of[static_cast<size_t>(request_owner[r].first)] = static_cast<int>(r);
+  }
+  std::vector<char> taken(slots_.size(), 0);  // inside, or holding, an in-place Concat's output
+  for (size_t pos = 0; pos < steps_.size(); ++pos) {
+    const Step& s = steps_[pos];
+    if (s.mode != Mode::kStatic || s.node->op_type != "Concat" || !s.node->domain.empty() || s.outputs.size() != 1 ||
+        s.inputs.empty()) {
+      continue;
+    }
+    const int y = s.outputs[0];
+    if (y < 0 || slots_[y].storage != Storage::kArena || request_of[y] < 0 || taken[y]) continue;
+    const Dims& shape = slots_[y].value.tensor.shape();
+    const Attribute* axis_attr = s.node->attr("axis");
+    int64_t axis = axis_attr != nullptr ? axis_attr->i : 1;
+    const auto rank = static_cast<int64_t>(shape.size());
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) continue;
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= shape[static_cast<size_t>(d)];
+    if (outer != 1) continue;
+    bool fits = true;
+    for (size_t i = 0; i < s.inputs.size() && fits; ++i) {
+      const int id = s.inputs[i];
+      fits = id >= 0 && slots_[id].storage == Storage::kArena && request_of[id] >= 0 && !taken[id] &&
+             !slots_[id].graph_output && slots_[id].last_use == static_cast<int>(pos) && slots_[id].producer >= 0 &&
+             steps_[static_cast<size_t>(slots_[id].producer)].mode == Mode::kStatic;
+      for (size_t j = 0; j < i && fits; ++j) fits = s.inputs[j] != id;
+    }
+    if (!fits) continue;
+    BufferRequest& whole = requests[static_cast<size_t>(request_of[y])];
+    size_t offset = 0;
+    for (int id : s.inputs) {
+      BufferRequest& part = requests[static_cast<size_t>(request_of[id])];
+      whole.first_step = std::min(whole.first_step, part.first_step);
+      part.bytes = 0;  // lives inside `whole`
+      out.push_back({id, y, offset});
+      offset += slots_[id].value.tensor.nbytes();
+      taken[id] = 1;
+    }
+    taken[y] = 1;
+  }
+  return out;
 }
 
 Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::vector<size_t>* out_bytes) {

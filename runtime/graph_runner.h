@@ -13,6 +13,7 @@
 
 #include "kernel.h"
 #include "registry.h"
+#include "onyx/memory_planner.h"
 #include "onyx/graph.h"
 #include "onyx/session.h"
 
@@ -112,6 +113,16 @@ class GraphRunner {
   // Adds `n` output elements to this run's work (Limits::max_run_elements).
   Status charge_elements(int64_t n) const;
   Status allocate_arena();
+  // An input of a Concat written straight into its slice of the Concat's output.
+  struct InPlace {
+    int slot = -1;    // the input
+    int within = -1;  // the Concat's output
+    size_t offset = 0;
+  };
+  // Finds the Concats whose inputs can live inside the output (see graph_runner.cc), drops those
+  // inputs' buffer requests and stretches the output's back to the first input's producer.
+  std::vector<InPlace> plan_in_place_concats(std::vector<BufferRequest>& requests,
+                                             const std::vector<std::pair<int, int>>& request_owner) const;
 
   const Model* model_ = nullptr;
   const GraphRunner* parent_ = nullptr;

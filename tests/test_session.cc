@@ -242,6 +242,64 @@ TEST_CASE("intermediates share arena memory") {
   CHECK(s->arena_bytes() == 2 * 4032);  // 4000 bytes rounded up to 64-byte alignment
 }
 
+TEST_CASE("a Concat of one image's channels is written in place by its producers") {
+  // x[n, 2, 1, 2] -> Relu -> a, x -> Neg -> b, Concat(a, b, axis 1) -> y [, then uses of a].
+  //   0: batch 1: a and b live inside y (the arena is y alone), Concat copies nothing;
+  //   1: batch 2 (the channels of two images are not one slice each): copied;
+  //   2: a is also a graph output: copied;
+  //   3: a is read after the Concat: copied.
+  for (int variant : {0, 1, 2, 3}) {
+    CAPTURE(variant);
+    const int64_t batch = variant == 1 ? 2 : 1;
+    auto m = std::make_shared<Model>();
+    m->ir_version = 8;
+    m->opsets.push_back({"", 13});
+    Graph& g = m->graph;
+    g.inputs.push_back(input_info("x", DType::kFloat32, {Dim{batch, ""}, Dim{2, ""}, Dim{1, ""}, Dim{2, ""}}));
+    Attribute axis;
+    axis.name = "axis";
+    axis.type = AttrType::kInt;
+    axis.i = variant == 0 ? -3 : 1;  // a negative axis counts from the end
+    g.nodes.push_back(op("Relu", {"x"}, {"a"}));
+    g.nodes.push_back(op("Neg", {"x"}, {"b"}));
+    g.nodes.push_back(op("Concat", {"a", "b"}, {"y"}, {axis}));
+    g.outputs.push_back(output_info("y"));
+    if (variant == 2) g.outputs.push_back(output_info("a"));
+    if (variant == 3) {
+      g.nodes.push_back(op("Neg", {"a"}, {"na"}));
+      g.outputs.push_back(output_info("na"));
+    }
+    std::vector<float> x(static_cast<size_t>(batch * 4));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) - 1.5f;
+    std::vector<float> want;
+    for (int64_t n = 0; n < batch; ++n) {
+      for (size_t i = 0; i < 4; ++i) want.push_back(std::max(x[static_cast<size_t>(n * 4) + i], 0.0f));
+      for (size_t i = 0; i < 4; ++i) want.push_back(-x[static_cast<size_t>(n * 4) + i]);
+    }
+    size_t arena[2] = {};
+    for (bool optimize : {true, false}) {
+      SessionOptions o;
+      o.optimize = optimize;
+      auto s = Session::create(m, o).value();
+      arena[optimize ? 0 : 1] = s->arena_bytes();
+      REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {batch, 2, 1, 2}, x.data())).ok());
+      REQUIRE(s->run().ok());
+      CHECK(values<float>(*s->output("y")) == want);
+      if (variant == 3) {
+        std::vector<float> na;
+        for (size_t i = 0; i < 4; ++i) na.push_back(-std::max(x[i], 0.0f));
+        CHECK(values<float>(*s->output("na")) == na);
+      }
+    }
+    if (variant == 0) {
+      CHECK(arena[0] == 64);  // y's 32 bytes, aligned: a and b are inside it
+      CHECK(arena[1] > arena[0]);
+    } else {
+      CHECK(arena[0] == arena[1]);
+    }
+  }
+}
+
 TEST_CASE("input checks name the model and the input") {
   auto s = Session::create(mlp(Dim{2, ""})).value();
   std::vector<float> x(8, 0.0f);

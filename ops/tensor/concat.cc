@@ -73,7 +73,7 @@ class Concat final : public Kernel {
         const int64_t c = chunks_[i];
         if (c == 0) continue;
         const char* src = bytes_of(ctx.input(static_cast<int>(i))) + static_cast<size_t>(o * c) * size;
-        copy_elements(dt, out, src, c);
+        if (src != out) copy_elements(dt, out, src, c);  // equal: the input was written in place
         out += static_cast<size_t>(c) * size;
       }
     }
