@@ -597,6 +597,19 @@ std::shared_ptr<Model> float_model(std::vector<Node> nodes, const Dims& xs = {})
   return m;
 }
 
+// Runs `m` once on input x with `threads` threads and returns its output y.
+std::vector<float> run_model(std::shared_ptr<Model> m, const Tensor& x, int threads) {
+  SessionOptions o;
+  o.threads = threads;
+  auto s = Session::create(std::move(m), o);
+  REQUIRE(s.ok());
+  REQUIRE((*s)->set_input("x", x).ok());
+  REQUIRE((*s)->run().ok());
+  const Tensor* y = (*s)->output("y");
+  REQUIRE(y != nullptr);
+  return std::vector<float>(y->data_as<float>(), y->data_as<float>() + y->numel());
+}
+
 // x -> Conv(w, b) -> Add(skip) -> Relu -> Conv(w2) -> Clip(0, 6) -> y, with `skip` a graph input.
 std::shared_ptr<Model> chain_model() {
   auto m = std::make_shared<Model>();
@@ -756,15 +769,8 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
     for (int threads : {1, 2, 0, -1}) {
       prims::set_fast_paths_enabled(threads != 0);
       if (threads < 0) simd::set_max_isa(simd::Isa::kScalar);
-      SessionOptions o;
-      o.threads = std::max(threads, 1);
-      auto s = Session::create(model(), o);
-      REQUIRE(s.ok());
-      REQUIRE((*s)->set_input("x", tx).ok());
-      REQUIRE((*s)->run().ok());
-      const Tensor* y = (*s)->output("y");
-      REQUIRE(y->numel() == k.batch * k.m * k.hw * k.hw);
-      results.emplace_back(y->data_as<float>(), y->data_as<float>() + y->numel());
+      results.push_back(run_model(model(), tx, std::max(threads, 1)));
+      REQUIRE(static_cast<int64_t>(results.back().size()) == k.batch * k.m * k.hw * k.hw);
     }
     prims::set_fast_paths_enabled(true);
     simd::set_max_isa(simd::Isa::kNeon64);  // no cap
@@ -799,15 +805,8 @@ TEST_CASE("threads: Winograd with a residual Add and Relu fused gives the refere
   std::vector<std::vector<float>> results;
   for (int threads : {0, 1, 2}) {  // 0: one thread on the scalar reference
     prims::set_fast_paths_enabled(threads != 0);
-    SessionOptions o;
-    o.threads = std::max(threads, 1);
-    auto s = Session::create(model(), o);
-    REQUIRE(s.ok());
-    REQUIRE((*s)->set_input("x", tx).ok());
-    REQUIRE((*s)->run().ok());
-    const Tensor* y = (*s)->output("y");
-    REQUIRE(y->numel() == numel(xs));
-    results.emplace_back(y->data_as<float>(), y->data_as<float>() + y->numel());
+    results.push_back(run_model(model(), tx, std::max(threads, 1)));
+    REQUIRE(static_cast<int64_t>(results.back().size()) == numel(xs));
   }
   prims::set_fast_paths_enabled(true);
   CHECK(results[1] == results[2]);
@@ -830,15 +829,8 @@ TEST_CASE("threads: MaxPool split by planes gives the one-thread and reference r
     prims::set_fast_paths_enabled(threads != 0);
     auto m = float_model({Node{"pool", "MaxPool", "", {"x"}, {"y"},
                                {ints_attr("kernel_shape", {3, 3}), ints_attr("strides", {2, 2})}, ""}});
-    SessionOptions o;
-    o.threads = std::max(threads, 1);
-    auto s = Session::create(m, o);
-    REQUIRE(s.ok());
-    REQUIRE((*s)->set_input("x", tx).ok());
-    REQUIRE((*s)->run().ok());
-    const Tensor* t = (*s)->output("y");
-    REQUIRE(t->numel() == 2 * 64 * 28 * 28);
-    results.emplace_back(t->data_as<float>(), t->data_as<float>() + t->numel());
+    results.push_back(run_model(m, tx, std::max(threads, 1)));
+    REQUIRE(results.back().size() == size_t{2 * 64 * 28 * 28});
   }
   prims::set_fast_paths_enabled(true);
   for (int r : {1, 2}) {
