@@ -339,12 +339,10 @@ class ConvKernel final : public Kernel {
     // groups are parts enough; otherwise each image is split by output columns in chunks of whole
     // micro-tiles or, when there are too few column tiles to share evenly (late layers: 7x7
     // images, many channels), by output channels in chunks of whole tile rows (each thread then
-    // packs the same B panels). A small convolution stays on one thread: handing it out costs
-    // more than it saves (2^21 measured best on MobileNet-v2 with the polling pool; 2^23 before).
-    constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
+    // packs the same B panels). Small convolutions stay on one thread (kMinParallelMacs).
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
-    if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinParallelMacs) workers = 1;
+    if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinGemmParallelMacs) workers = 1;
     const size_t per_worker = packed_[0].scratch_bytes();
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
     auto* padded = reinterpret_cast<float*>(scratch + align_size(per_worker * static_cast<size_t>(workers_)));
@@ -419,16 +417,15 @@ class ConvKernel final : public Kernel {
     const float* z = has_sum_ ? ctx.input(3).data_as<float>() : nullptr;
     simd::TileEpilogue ep = act_;
     ep.bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
-    constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
-    if (shape_.batch * m * c * 9 * out_size < kMinParallelMacs) workers = 1;
-    // (Decided for the threads prepared for, whose scratch holds a block per thread only then.)
-    const bool whole = workers > 1 && winograd_whole_blocks(workers_);
+    if (shape_.batch * m * c * 9 * out_size < kMinGemmParallelMacs) workers = 1;
+    // The scratch holds a block per thread only when whole blocks pay for the threads prepared for.
+    const bool block_each = winograd_whole_blocks(workers_);
+    const bool whole = workers > 1 && block_each;
     // Scratch: block scratch (one, or one per worker), each worker's own, the padded copy.
     const size_t block_bytes = align_size(wg.block_scratch_bytes()), own_bytes = align_size(wg.worker_scratch_bytes());
     auto* blocks_at = static_cast<unsigned char*>(ctx.scratch());
-    unsigned char* own = blocks_at + (winograd_whole_blocks(workers_) ? block_bytes * static_cast<size_t>(workers_)
-                                                                      : block_bytes);
+    unsigned char* own = blocks_at + (block_each ? block_bytes * static_cast<size_t>(workers_) : block_bytes);
     auto* padded = reinterpret_cast<float*>(own + own_bytes * static_cast<size_t>(workers_));
     auto block_of = [&](int worker) { return blocks_at + (whole ? static_cast<size_t>(worker) * block_bytes : 0); };
     auto own_of = [&](int worker) { return own + static_cast<size_t>(worker) * own_bytes; };
@@ -533,6 +530,11 @@ class ConvKernel final : public Kernel {
       }
     });
   }
+
+  // A packed-GEMM or Winograd convolution stays on one thread below this many multiply-adds:
+  // handing it out costs more than it saves (2^21 measured best on MobileNet-v2 with the polling
+  // pool; 2^23 before).
+  static constexpr int64_t kMinGemmParallelMacs = int64_t{1} << 21;
 
   bool fused_ = false;
   prims::ConvShape shape_;

@@ -1,6 +1,7 @@
 #include "prims/winograd.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <new>
 
@@ -14,6 +15,15 @@ constexpr size_t kAlign = 64;
 constexpr int64_t kBlockBytes = 2048 * 1024;
 
 size_t align_size(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
+
+float* aligned(void* p) {
+  auto* base = static_cast<unsigned char*>(p);
+  return reinterpret_cast<float*>(base + (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign);
+}
+
+// A thread's own scratch: the columns of four input rows (even, odd), or one tile row's 2x2
+// outputs, for tiles_w tiles; then a GEMM panel.
+size_t columns_bytes(int64_t tiles_w) { return align_size(8 * static_cast<size_t>(tiles_w + 1) * sizeof(float)); }
 
 // Floats between the 16 matrices of a block (n floats each): whole cache lines, an odd number
 // of them, so that the 16 streams a transform reads or writes at once fall in different cache
@@ -94,10 +104,8 @@ Winograd3x3::Block Winograd3x3::block_at(int64_t block, void* scratch) const {
   b.nt = (b.t1 - b.t0) * tiles_w_;
   b.vs = matrix_stride(c_ * b.nt);
   b.ps = matrix_stride(m_ * b.nt);
-  auto* base = static_cast<unsigned char*>(scratch);
-  base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
   const int64_t most = block_rows_ * tiles_w_;
-  b.v = reinterpret_cast<float*>(base);
+  b.v = aligned(scratch);
   b.prod = b.v + align_size(16 * static_cast<size_t>(matrix_stride(c_ * most)) * sizeof(float)) / sizeof(float);
   return b;
 }
@@ -109,20 +117,10 @@ size_t Winograd3x3::block_scratch_bytes() const {
 }
 
 size_t Winograd3x3::worker_scratch_bytes() const {
-  // Columns of four input rows (even, odd) or one tile row's 2x2 outputs, then a GEMM panel.
-  return align_size(8 * static_cast<size_t>(tiles_w_ + 1) * sizeof(float)) + gemm_[0].scratch_bytes() + kAlign;
+  return columns_bytes(tiles_w_) + gemm_[0].scratch_bytes() + kAlign;
 }
 
 size_t Winograd3x3::scratch_bytes() const { return align_size(block_scratch_bytes()) + worker_scratch_bytes(); }
-
-namespace {
-
-float* aligned(void* p) {
-  auto* base = static_cast<unsigned char*>(p);
-  return reinterpret_cast<float*>(base + (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign);
-}
-
-}  // namespace
 
 void Winograd3x3::transform_input(const float* padded, int64_t block, int64_t c_begin, int64_t c_end,
                                   void* block_scratch, void* own) const {
@@ -147,7 +145,7 @@ void Winograd3x3::transform_input(const float* padded, int64_t block, int64_t c_
 void Winograd3x3::multiply(int64_t block, int e, void* block_scratch, void* own) const {
   // The sum over input channels: product e = U_e [m x c] * V_e [c x nt].
   const Block b = block_at(block, block_scratch);
-  void* gemm_scratch = aligned(own) + align_size(8 * static_cast<size_t>(tiles_w_ + 1) * sizeof(float)) / sizeof(float);
+  void* gemm_scratch = aligned(own) + columns_bytes(tiles_w_) / sizeof(float);
   gemm_[e].run(BSource::matrix(b.v + e * b.vs, c_, b.nt, b.nt), b.prod + e * b.ps, b.nt, false, simd::TileEpilogue{},
                gemm_scratch, 0, b.nt);
 }

@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "onyx/status.h"
 #include "prims/conv.h"
@@ -31,7 +30,6 @@ class Winograd3x3 {
 
   // Transforms and packs w ([m][c][3][3]) for `kernels`, for outputs of out_h x out_w.
   Status pack(const simd::SimdKernels& kernels, const float* w, int64_t m, int64_t c, int64_t out_h, int64_t out_w);
-  bool packed() const { return gemm_[0].packed(); }
 
   // The zero-padded input a run reads: every 4x4 patch of every tile (2 more rows and columns
   // than the tiles' outputs; the convolution's own padding goes before the first ones).
