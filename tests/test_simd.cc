@@ -321,10 +321,14 @@ TEST_CASE("simd: sgemm equals gemm_ref on every ISA (and Eigen), every layout, a
 TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on every ISA") {
   // (channels, h, w, stride, pad, row stride): widths below, at and past a vector, odd and even;
   // a 1x1 image; row and column strides that differ; output rows of 64 and more (run row by row).
-  const int64_t cases[][6] = {{3, 5, 5, 1, 1, 1},  {2, 9, 40, 1, 1, 1},  {2, 7, 7, 2, 1, 2},  {3, 12, 38, 2, 1, 2},
-                              {2, 11, 33, 2, 0, 2}, {2, 3, 3, 2, 1, 2},   {2, 4, 19, 1, 0, 1},  {2, 1, 1, 1, 1, 1},
-                              {2, 10, 23, 3, 1, 1}, {3, 13, 9, 1, 2, 2}, {2, 17, 16, 2, 1, 3},
-                              {2, 5, 70, 1, 1, 1},  {2, 6, 141, 2, 1, 2}};  // rows of 64 and more
+  // Channel counts around the lane blocks (4, 8, 16 channels per vector): 15, 17, 33, 40; planes
+  // of fewer pixels than a vector and not a multiple of one (MobileNet's 14x14, 14/2, 7x7).
+  const int64_t cases[][6] = {{3, 5, 5, 1, 1, 1},    {2, 9, 40, 1, 1, 1},  {2, 7, 7, 2, 1, 2},  {3, 12, 38, 2, 1, 2},
+                              {2, 11, 33, 2, 0, 2},   {2, 3, 3, 2, 1, 2},   {2, 4, 19, 1, 0, 1},  {2, 1, 1, 1, 1, 1},
+                              {2, 10, 23, 3, 1, 1},   {3, 13, 9, 1, 2, 2},  {2, 17, 16, 2, 1, 3},
+                              {2, 5, 70, 1, 1, 1},    {2, 6, 141, 2, 1, 2},  // rows of 64 and more
+                              {17, 14, 14, 1, 1, 1},  {33, 7, 7, 1, 1, 1},  {40, 14, 14, 2, 1, 2}, {15, 2, 3, 1, 1, 1},
+                              {16, 3, 5, 2, 0, 2},    {20, 9, 11, 2, 1, 2}, {16, 1, 1, 1, 1, 1}};
   const simd::Isa best = simd::active_isa();
   std::vector<simd::Isa> isas = machine_isas();
   isas.push_back(simd::Isa::kScalar);

@@ -9,6 +9,9 @@
 //   EvenLanes  p[0], p[2], ..., p[2 * (lanes - 1)] as one vector, reading p[0 .. 2 * lanes - 1):
 //        the stride-2 windows of convolutions and pooling. xsimd 8.1 has no generic shuffle, so
 //        an ISA without a specialisation (available = false) gathers with a scalar loop.
+//   Transpose  lanes x lanes floats held as `lanes` vectors, transposed in registers: channel
+//        planes to channel-interleaved pixels and back (simd/depthwise_lanes.h). The generic
+//        one goes through memory.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -30,6 +33,21 @@ struct Div {
 template <class Arch>
 struct EvenLanes {
   static constexpr bool available = false;
+};
+
+template <class Arch>
+struct Transpose {
+  using V = xsimd::batch<float, Arch>;
+  static void apply(V* r) {
+    constexpr size_t L = V::size;
+    alignas(64) float m[L * L];
+    for (size_t i = 0; i < L; ++i) r[i].store_unaligned(m + i * L);
+    alignas(64) float t[L];
+    for (size_t j = 0; j < L; ++j) {
+      for (size_t i = 0; i < L; ++i) t[i] = m[i * L + j];
+      r[j] = V::load_unaligned(t);
+    }
+  }
 };
 
 }  // namespace onyx::simd

@@ -19,6 +19,29 @@ struct EvenLanes<xsimd::fma3<xsimd::avx2>> {
   }
 };
 
+template <>
+struct Transpose<xsimd::fma3<xsimd::avx2>> {
+  using V = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  static void apply(V* r) {
+    // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped across.
+    __m256 t[8], s[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {
+      s[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      s[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      s[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      s[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int j = 0; j < 4; ++j) {
+      r[j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x20);
+      r[4 + j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
+    }
+  }
+};
+
 }  // namespace onyx::simd
 
 #include "simd/kernels_impl.h"

@@ -25,6 +25,42 @@ struct EvenLanes<xsimd::avx512f> {
   }
 };
 
+template <>
+struct Transpose<xsimd::avx512f> {
+  using V = xsimd::batch<float, xsimd::avx512f>;
+  static void apply(V* r) {
+    // After the two unpack stages, 128-bit block k of u[4i + j] holds column 4k + j of rows
+    // 4i .. 4i + 3; the two block shuffles gather each column's four blocks.
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    auto lo64 = [](__m512 a, __m512 b) {
+      return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+    };
+    auto hi64 = [](__m512 a, __m512 b) {
+      return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+    };
+    for (int i = 0; i < 4; ++i) {
+      u[4 * i] = lo64(t[4 * i], t[4 * i + 2]);
+      u[4 * i + 1] = hi64(t[4 * i], t[4 * i + 2]);
+      u[4 * i + 2] = lo64(t[4 * i + 1], t[4 * i + 3]);
+      u[4 * i + 3] = hi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    for (int j = 0; j < 4; ++j) {
+      const __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], _MM_SHUFFLE(1, 0, 1, 0));
+      const __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], _MM_SHUFFLE(3, 2, 3, 2));
+      const __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], _MM_SHUFFLE(1, 0, 1, 0));
+      const __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], _MM_SHUFFLE(3, 2, 3, 2));
+      r[j] = _mm512_shuffle_f32x4(v0, v2, _MM_SHUFFLE(2, 0, 2, 0));
+      r[4 + j] = _mm512_shuffle_f32x4(v0, v2, _MM_SHUFFLE(3, 1, 3, 1));
+      r[8 + j] = _mm512_shuffle_f32x4(v1, v3, _MM_SHUFFLE(2, 0, 2, 0));
+      r[12 + j] = _mm512_shuffle_f32x4(v1, v3, _MM_SHUFFLE(3, 1, 3, 1));
+    }
+  }
+};
+
 }  // namespace onyx::simd
 
 #include "simd/kernels_impl.h"

@@ -20,6 +20,18 @@ struct EvenLanes<xsimd::neon64> {
   static V apply(const float* p) { return vuzp1q_f32(vld1q_f32(p), vextq_f32(vld1q_f32(p + 3), vld1q_f32(p + 3), 1)); }
 };
 
+template <>
+struct Transpose<xsimd::neon64> {
+  using V = xsimd::batch<float, xsimd::neon64>;
+  static void apply(V* r) {
+    const float32x4x2_t a = vtrnq_f32(r[0], r[1]), b = vtrnq_f32(r[2], r[3]);
+    r[0] = vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0]));
+    r[1] = vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1]));
+    r[2] = vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0]));
+    r[3] = vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1]));
+  }
+};
+
 }  // namespace onyx::simd
 
 #include "simd/kernels_impl.h"

@@ -15,6 +15,19 @@ struct EvenLanes<xsimd::sse2> {
   }
 };
 
+template <>
+struct Transpose<xsimd::sse2> {
+  using V = xsimd::batch<float, xsimd::sse2>;
+  static void apply(V* r) {
+    __m128 a = r[0], b = r[1], c = r[2], d = r[3];
+    _MM_TRANSPOSE4_PS(a, b, c, d);
+    r[0] = a;
+    r[1] = b;
+    r[2] = c;
+    r[3] = d;
+  }
+};
+
 }  // namespace onyx::simd
 
 #include "simd/kernels_impl.h"

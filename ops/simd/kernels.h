@@ -20,6 +20,22 @@ struct TileEpilogue {
   float hi = __builtin_huge_valf();
 };
 
+// One 3x3 undilated depthwise convolution of up to `lanes` channels of one image, computed with
+// the channels in the vector lanes (simd/depthwise_lanes.h). Channel c reads its plane at
+// x + c * ih * iw, its nine taps at w + 9c and bias[c] (bias may be null), and writes its plane
+// at y + c * oh * ow. pad is hp x wp pixels of `lanes` floats each (64-byte aligned), pixel
+// (py, px) holding input (py - ph, px - pw); hp and wp are what the windows cover. The caller
+// zeroes pad once for all blocks of a convolution: the kernel writes only the input's pixels.
+struct DepthwiseBlock {
+  const float* x = nullptr;
+  const float* w = nullptr;
+  const float* bias = nullptr;
+  float* y = nullptr;
+  float* pad = nullptr;
+  int channels = 0;
+  int64_t ih = 0, iw = 0, oh = 0, ow = 0, sh = 1, sw = 1, ph = 0, pw = 0, hp = 0, wp = 0;
+};
+
 // Element-wise binary float ops with a contiguous layout: both arrays of n, or one a scalar.
 enum class BinaryOp : uint8_t { kAdd, kSub, kMul, kDiv, kMax, kMin, kCount };
 enum class Operands : uint8_t { kVecVec, kScalarVec, kVecScalar };
@@ -60,6 +76,11 @@ struct SimdKernels {
   // padded input's polyphase planes): out[i] = bias + sum over j of w[j] * taps[j][i], multiplied
   // then added in order j = kh * 3 + kw. out must not overlap a tap.
   void (*depthwise3x3_taps)(const float* const* taps, const float* w, float bias, float* out, size_t n) = nullptr;
+  // The same convolution for `depthwise_lanes` channels at a time, channels in the lanes: the
+  // planes are transposed into pad's pixels, each output pixel is nine vector multiply-adds in
+  // the order above (so the same bits), and the outputs are transposed back.
+  int depthwise_lanes = 0;
+  void (*depthwise3x3_lanes)(const DepthwiseBlock& b) = nullptr;
   // Max pooling over windows inside the input: out[i] is the running maximum of taps[t][i * stride]
   // over t = 0 .. count-1 in order, where a later value replaces the best only when greater (so
   // NaN wins only as the first tap), as the scalar max_pool_2d. out must not overlap a tap.
