@@ -476,7 +476,7 @@ class ConvKernel final : public Kernel {
     const float* x = ctx.input(0).data_as<float>();
     const float* w = ctx.input(1).data_as<float>();
     const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
-    const int64_t channels = shape_.in_channels, mg = shape_.out_channels / shape_.group;
+    const int64_t channels = shape_.in_channels;
     const int64_t out_size = shape_.out_size(), k_size = shape_.kernel_size();
     // Memory-bound: worth a second thread from about 2^18 multiply-adds (tens of microseconds).
     constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
@@ -491,12 +491,15 @@ class ConvKernel final : public Kernel {
       prims::conv_fast(shape_, x, w, bias, y, scratch);  // the reference, on one thread
     } else {
       ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
-        const int64_t n = task / parts, part = task % parts;
-        const int64_t c0 = part * channels / parts, c1 = (part + 1) * channels / parts;
+        // Ranges in whole blocks of 16 channels (the widest lane block), so that no range
+        // ends in a partial block that another range has already paid for.
+        const int64_t n = task / parts, part = task % parts, blocks = (channels + 15) / 16;
+        const int64_t c0 = std::min(channels, part * blocks / parts * 16);
+        const int64_t c1 = std::min(channels, (part + 1) * blocks / parts * 16);
+        if (c0 == c1) return;
         prims::conv_depthwise(shape_, n, c0, c1, x, w, bias, y,
-                              static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker);
-        float* out = y + (n * shape_.out_channels + c0 * mg) * out_size;
-        if (clamp) kernels->clamp(out, out, static_cast<size_t>((c1 - c0) * mg * out_size), act_.lo, act_.hi);
+                              static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker,
+                              prims::OutputClamp{clamp, act_.lo, act_.hi});
       });
     }
     return !fused_ || (!has_sum_ && (!act_.clamp || clamp));

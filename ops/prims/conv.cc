@@ -416,7 +416,7 @@ size_t conv_scratch_bytes(const ConvShape& s) {
 }
 
 void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, const float* x, const float* w,
-                    const float* bias, float* y, void* scratch) {
+                    const float* bias, float* y, void* scratch, OutputClamp clamp) {
   const int64_t mg = s.out_channels / s.group;
   const int64_t in_size = s.in_size(), out_size = s.out_size(), k_size = s.kernel_size();
   const Geom2 g = geom2(s);
@@ -431,6 +431,7 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     simd::DepthwiseBlock b;
     b.ih = g.ih, b.iw = g.iw, b.oh = g.oh, b.ow = g.ow, b.sh = g.sh, b.sw = g.sw, b.ph = g.ph, b.pw = g.pw;
     b.hp = d3.hp, b.wp = d3.wp, b.pad = planes;
+    b.clamp = clamp.on, b.lo = clamp.lo, b.hi = clamp.hi;
     for (int64_t c = c0; c < c1; c += lanes) {
       b.channels = static_cast<int>(std::min(lanes, c1 - c));
       b.x = x + (image * s.in_channels + c) * in_size;
@@ -451,6 +452,11 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     } else {
       depthwise_channel(g, xc, w + m * k_size, b, yc);
     }
+  }
+  if (clamp.on) {
+    // Never on the scalar ISA: the caller applies its epilogue there.
+    float* out = y + (image * s.out_channels + c0 * mg) * out_size;
+    kernels->clamp(out, out, static_cast<size_t>((c1 - c0) * mg * out_size), clamp.lo, clamp.hi);
   }
 }
 

@@ -33,6 +33,7 @@ void depthwise3x3_lanes(const DepthwiseBlock& b) {
   }
   for (int64_t c = 0; c < L; ++c) buf[c] = c < channels && b.bias != nullptr ? b.bias[c] : 0.0f;
   bv = V::load_aligned(buf);
+  const V lo(b.lo), hi(b.hi);
 
   V rows[L];
   // The planes into pad's pixels, L pixels at a time in row-major order. A last partial block
@@ -81,7 +82,7 @@ void depthwise3x3_lanes(const DepthwiseBlock& b) {
       acc = Fma<Arch>::apply(wv[6], V::load_aligned(t + 2 * row), acc);
       acc = Fma<Arch>::apply(wv[7], V::load_aligned(t + 2 * row + L), acc);
       acc = Fma<Arch>::apply(wv[8], V::load_aligned(t + 2 * row + 2 * L), acc);
-      rows[j] = acc;
+      rows[j] = b.clamp ? xsimd::min(xsimd::max(acc, lo), hi) : acc;
       // Pixels past n (only in a plane of fewer than L) repeat the last one.
       if (j + 1 < n && ++ox == b.ow) {
         ox = 0;

@@ -26,6 +26,7 @@ struct TileEpilogue {
 // at y + c * oh * ow. pad is hp x wp pixels of `lanes` floats each (64-byte aligned), pixel
 // (py, px) holding input (py - ph, px - pw); hp and wp are what the windows cover. The caller
 // zeroes pad once for all blocks of a convolution: the kernel writes only the input's pixels.
+// clamp: outputs clamped to [lo, hi] as the clamp kernel does (Relu, Clip).
 struct DepthwiseBlock {
   const float* x = nullptr;
   const float* w = nullptr;
@@ -34,6 +35,8 @@ struct DepthwiseBlock {
   float* pad = nullptr;
   int channels = 0;
   int64_t ih = 0, iw = 0, oh = 0, ow = 0, sh = 1, sw = 1, ph = 0, pw = 0, hp = 0, wp = 0;
+  bool clamp = false;
+  float lo = 0.0f, hi = 0.0f;
 };
 
 // Element-wise binary float ops with a contiguous layout: both arrays of n, or one a scalar.
