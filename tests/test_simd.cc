@@ -744,14 +744,16 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   //   8x16x16x16 -> 32 channels: eight images, one per task;
   //   3x16x300x300 -> 4 channels: padded copies of two images fit the 2^22-float limit, so the
   //   batch runs in two chunks;
-  //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges;
+  //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges; and
+  //   2x100x14x14: channels in the lanes, ranges in blocks of 16 with a partial last one;
   //   1x64x28x28 and 4x64x28x28 -> 64 channels, Winograd: each block's phases shared.
   // A Relu follows (fused into the convolution). One thread must also match the scalar reference.
   struct Case {
     int64_t batch, c, hw, m, group = 1;
   };
   for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}, Case{3, 16, 300, 4},
-                        Case{2, 64, 28, 64, 64}, Case{1, 64, 28, 64}, Case{4, 64, 28, 64}}) {
+                        Case{2, 64, 28, 64, 64}, Case{2, 100, 14, 100, 100}, Case{1, 64, 28, 64},
+                        Case{4, 64, 28, 64}}) {
     CAPTURE(k.m);
     const Dims xs = {k.batch, k.c, k.hw, k.hw};
     auto model = [&] {
@@ -820,6 +822,36 @@ TEST_CASE("threads: Winograd with a residual Add and Relu fused gives the refere
     largest = std::max(largest, std::fabs(results[0][i]));
   }
   CHECK(worst <= 1e-5f * largest);
+}
+
+TEST_CASE("threads: a one-row Gemm split by columns gives the one-thread and double-precision results") {
+  // 1 x 300 times 300 x 1001 (B as given and transposed), plus a bias row: 300,300 multiply-adds,
+  // over the 2^18 that splits it; 1001 columns leave a range that is not whole 16-column blocks.
+  constexpr int64_t k = 300, n = 1001;
+  const std::vector<float> xv = random_floats(k, 91), bv = random_floats(k * n, 92), cv = random_floats(n, 93);
+  const Tensor tx = float_tensor({1, k}, xv);
+  for (int64_t trans_b : {0, 1}) {
+    CAPTURE(trans_b);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2}) {
+      auto m = float_model({Node{"gemm", "Gemm", "", {"x", "b", "c"}, {"y"}, {int_attr("transB", trans_b)}, ""}});
+      m->graph.initializers = {{"b", float_tensor(trans_b ? Dims{n, k} : Dims{k, n}, bv), ""},
+                               {"c", float_tensor({n}, cv), ""}};
+      results.push_back(run_model(m, tx, threads));
+      REQUIRE(results.back().size() == size_t{n});
+    }
+    CHECK(results[0] == results[1]);
+    double worst = 0.0;
+    for (int64_t j = 0; j < n; ++j) {
+      double ref = cv[static_cast<size_t>(j)];
+      for (int64_t p = 0; p < k; ++p) {
+        ref += static_cast<double>(xv[static_cast<size_t>(p)]) *
+               bv[static_cast<size_t>(trans_b ? j * k + p : p * n + j)];
+      }
+      worst = std::max(worst, std::fabs(ref - results[1][static_cast<size_t>(j)]));
+    }
+    CHECK(worst <= 1e-4);
+  }
 }
 
 TEST_CASE("threads: MaxPool split by planes gives the one-thread and reference results") {

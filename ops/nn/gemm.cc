@@ -1,5 +1,6 @@
 // Gemm (1, 6, 7, 9, 11, 13) and MatMul (1, 9, 13). float32 runs prims::sgemm; the other
 // floating types run prims::gemm_ref; integers use wrap-around (two's complement) arithmetic.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <type_traits>
@@ -139,8 +140,24 @@ class GemmKernel final : public Kernel {
         }
         beta = beta_;
       }
-      gemm_any<T>(trans_a_, trans_b_, m_, n_, k_, alpha_, ctx.input(0).data_as<T>(), trans_a_ ? m_ : k_,
-                  ctx.input(1).data_as<T>(), trans_b_ ? k_ : n_, beta, yp, n_, ctx.scratch());
+      const T* a = ctx.input(0).data_as<T>();
+      const T* b = ctx.input(1).data_as<T>();
+      const int64_t lda = trans_a_ ? m_ : k_, ldb = trans_b_ ? k_ : n_;
+      // A classifier's matrix-vector product (one row, no scratch) streams all of B: ranges of
+      // columns on the threads from 2^18 multiply-adds.
+      constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
+      const int64_t parts = std::min<int64_t>(ctx.workers(), n_ / 64);
+      if (std::is_same_v<T, float> && m_ == 1 && parts > 1 && n_ * k_ >= kMinParallelMacs) {
+        ctx.parallel_for(parts, [&](int64_t part, int) {
+          // Column ranges in whole 16-column blocks.
+          const int64_t j0 = part * (n_ / 16) / parts * 16;
+          const int64_t j1 = part + 1 == parts ? n_ : (part + 1) * (n_ / 16) / parts * 16;
+          gemm_any<T>(trans_a_, trans_b_, 1, j1 - j0, k_, alpha_, a, lda, b + (trans_b_ ? j0 * ldb : j0), ldb, beta,
+                      yp + j0, n_, nullptr);
+        });
+        return Status();
+      }
+      gemm_any<T>(trans_a_, trans_b_, m_, n_, k_, alpha_, a, lda, b, ldb, beta, yp, n_, ctx.scratch());
       return Status();
     });
   }
