@@ -2,6 +2,7 @@
 #include <arm_neon.h>
 
 #include "simd/arch_ops.h"
+#include "simd/neon_transpose.h"
 
 namespace onyx::simd {
 
@@ -21,16 +22,7 @@ struct EvenLanes<xsimd::neon64> {
 };
 
 template <>
-struct Transpose<xsimd::neon64> {
-  using V = xsimd::batch<float, xsimd::neon64>;
-  static void apply(V* r) {
-    const float32x4x2_t a = vtrnq_f32(r[0], r[1]), b = vtrnq_f32(r[2], r[3]);
-    r[0] = vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0]));
-    r[1] = vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1]));
-    r[2] = vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0]));
-    r[3] = vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1]));
-  }
-};
+struct Transpose<xsimd::neon64> : NeonTranspose<xsimd::neon64> {};
 
 }  // namespace onyx::simd
 
