@@ -18,6 +18,7 @@
 #include "kernel.h"
 #include "nn/common.h"
 #include "nn/spatial.h"
+#include "prims/align.h"
 #include "prims/conv.h"
 #include "prims/fast_paths.h"
 #include "prims/packed_gemm.h"
@@ -27,9 +28,8 @@ namespace onyx {
 namespace {
 
 constexpr DTypeMask kConvTypes = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-constexpr size_t kAlign = 64;
-
-size_t align_size(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
+using prims::align_size;
+using prims::kAlign;
 
 // float16 runs the float32 fast path on widened copies (arithmetic in float either way):
 // scratch holds x, w, bias and y as float, then the float32 primitive's own scratch.
@@ -50,8 +50,7 @@ template <class F>
 void run_widened(RunContext& ctx, bool has_bias, Float16* out, size_t yn, void* scratch, F&& fast) {
   const Tensor& x = ctx.input(0);
   const Tensor& w = ctx.input(1);
-  auto* base = static_cast<unsigned char*>(scratch);
-  base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
+  auto* base = prims::align_ptr(scratch);
   auto take = [&](size_t n) {
     auto* p = reinterpret_cast<float*>(base);
     base += align_size(n * 4);
@@ -180,8 +179,7 @@ class ConvKernel final : public Kernel {
     void* scratch = ctx.scratch();
     void* conv_out = y.data();
     if (sum_broadcast_) {
-      auto* base = static_cast<unsigned char*>(scratch);
-      base += (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign;
+      unsigned char* base = prims::align_ptr(scratch);
       conv_out = base;
       scratch = base + align_size(static_cast<size_t>(numel(conv_shape_)) * dtype_size(y.dtype()));
     }

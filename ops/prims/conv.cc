@@ -1,5 +1,6 @@
 #include "prims/conv.h"
 
+#include "prims/align.h"
 #include "prims/fast_paths.h"
 
 #include <algorithm>
@@ -28,17 +29,9 @@ int64_t ConvShape::kernel_size() const {
 
 namespace {
 
-constexpr size_t kAlign = 64;
 // im2col buffers are filled in column chunks of at most this many floats.
 constexpr int64_t kMaxColFloats = int64_t{1} << 20;
 
-size_t align_size(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
-
-unsigned char* align_ptr(void* p) {
-  auto u = reinterpret_cast<uintptr_t>(p);
-  u = (u + kAlign - 1) & ~static_cast<uintptr_t>(kAlign - 1);
-  return reinterpret_cast<unsigned char*>(u);
-}
 
 // 2-D view of a 1-D or 2-D convolution (a 1-D one has height 1).
 struct Geom2 {

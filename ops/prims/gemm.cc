@@ -7,6 +7,7 @@
 #define EIGEN_DONT_PARALLELIZE 1
 #include "prims/gemm.h"
 
+#include "prims/align.h"
 #include "prims/fast_paths.h"
 #include "prims/packed_gemm.h"
 #include "simd/kernels.h"
@@ -21,8 +22,6 @@ namespace {
 
 using Eigen::Index;
 
-constexpr size_t kAlign = 64;
-
 // level3_blocking whose packing buffers point into caller memory.
 class ScratchBlocking : public Eigen::internal::level3_blocking<float, float> {
  public:
@@ -35,20 +34,14 @@ class ScratchBlocking : public Eigen::internal::level3_blocking<float, float> {
   }
 };
 
-float* align_up(void* p) {
-  auto u = reinterpret_cast<uintptr_t>(p);
-  u = (u + kAlign - 1) & ~static_cast<uintptr_t>(kAlign - 1);
-  return reinterpret_cast<float*>(u);
-}
-
 // Col-major res[rows x cols] (stride res_stride) += alpha * lhs[rows x depth] * rhs[depth x cols].
 template <int LhsOrder, int RhsOrder>
 void run_eigen(const SgemmPlan& plan, Index rows, Index cols, Index depth, const float* lhs,
                Index lhs_stride, const float* rhs, Index rhs_stride, float* res, Index res_stride,
                float alpha, void* scratch) {
   // Eigen packs at most kc * min(rows, mc) lhs and kc * min(cols, nc) rhs values.
-  float* block_a = align_up(scratch);
-  float* block_b = align_up(block_a + plan.kc * plan.mc);
+  float* block_a = align_ptr<float>(scratch);
+  float* block_b = align_ptr<float>(block_a + plan.kc * plan.mc);
   ScratchBlocking blocking(plan, block_a, block_b);
   Eigen::internal::general_matrix_matrix_product<Index, float, LhsOrder, false, float, RhsOrder,
                                                  false, Eigen::ColMajor, 1>::run(
@@ -70,8 +63,8 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool tr
                 int64_t ldc, void* scratch) {
   const simd::SimdKernels::GemmTile& t = kernels.gemm[plan.tile];
   const int mr = t.mr, nr = t.nr;
-  float* a_pack = align_up(scratch);                  // [plan.mc / mr][kc][mr]
-  float* b_pack = align_up(a_pack + plan.mc * plan.kc);  // [kc][nr]
+  float* a_pack = align_ptr<float>(scratch);                  // [plan.mc / mr][kc][mr]
+  float* b_pack = align_ptr<float>(a_pack + plan.mc * plan.kc);  // [kc][nr]
   const simd::TileEpilogue none;
   for (int64_t i_blk = 0; i_blk < m; i_blk += plan.mc) {
     const int64_t mc = std::min(plan.mc, m - i_blk);

@@ -5,21 +5,15 @@
 #include <memory>
 #include <new>
 
+#include "prims/align.h"
+
 namespace onyx::prims {
 namespace {
 
-constexpr size_t kAlign = 64;
 // A block's transformed input and products (16 x (c + m) x tiles floats) stay within about
 // this many bytes (about L2): measured on ResNet-18, 1 MiB was 7% slower (GEMMs of too few
 // columns), 4 MiB the same.
 constexpr int64_t kBlockBytes = 2048 * 1024;
-
-size_t align_size(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
-
-float* aligned(void* p) {
-  auto* base = static_cast<unsigned char*>(p);
-  return reinterpret_cast<float*>(base + (kAlign - reinterpret_cast<uintptr_t>(base) % kAlign) % kAlign);
-}
 
 // A thread's own scratch: the columns of four input rows (even, odd), or one tile row's 2x2
 // outputs, for tiles_w tiles; then a GEMM panel.
@@ -105,7 +99,7 @@ Winograd3x3::Block Winograd3x3::block_at(int64_t block, void* scratch) const {
   b.vs = matrix_stride(c_ * b.nt);
   b.ps = matrix_stride(m_ * b.nt);
   const int64_t most = block_rows_ * tiles_w_;
-  b.v = aligned(scratch);
+  b.v = align_ptr<float>(scratch);
   b.prod = b.v + align_size(16 * static_cast<size_t>(matrix_stride(c_ * most)) * sizeof(float)) / sizeof(float);
   return b;
 }
@@ -128,7 +122,7 @@ void Winograd3x3::transform_input(const float* padded, int64_t block, int64_t c_
   // transformed; element i of the tile goes to matrix i, row = input channel, column = tile.
   const Block b = block_at(block, block_scratch);
   const int64_t tw = tiles_w_, pw = padded_w(), ph = padded_h();
-  float* even = aligned(own);
+  float* even = align_ptr<float>(own);
   float* odd = even + 4 * (tw + 1);
   const simd::SimdKernels& k = *kernels_;
   for (int64_t ch = c_begin; ch < c_end; ++ch) {
@@ -145,7 +139,7 @@ void Winograd3x3::transform_input(const float* padded, int64_t block, int64_t c_
 void Winograd3x3::multiply(int64_t block, int e, void* block_scratch, void* own) const {
   // The sum over input channels: product e = U_e [m x c] * V_e [c x nt].
   const Block b = block_at(block, block_scratch);
-  void* gemm_scratch = aligned(own) + columns_bytes(tiles_w_) / sizeof(float);
+  void* gemm_scratch = align_ptr<float>(own) + columns_bytes(tiles_w_) / sizeof(float);
   gemm_[e].run(BSource::matrix(b.v + e * b.vs, c_, b.nt, b.nt), b.prod + e * b.ps, b.nt, false, simd::TileEpilogue{},
                gemm_scratch, 0, b.nt);
 }
@@ -157,7 +151,7 @@ void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end
   // the clamp (only outputs that exist: the last tile row or column may overhang).
   const Block b = block_at(block, block_scratch);
   const int64_t tw = tiles_w_, ow = out_w_;
-  float* quads = aligned(own);  // [4][tw]: top even, top odd, bottom even, bottom odd
+  float* quads = align_ptr<float>(own);  // [4][tw]: top even, top odd, bottom even, bottom odd
   auto finish = [&](float x, float* dst, const float* add, float bias) {
     if (add != nullptr) x += *add;
     if (ep.bias != nullptr) x += bias;
