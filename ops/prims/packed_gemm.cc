@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "prims/align.h"
+#include "prims/epilogue.h"
 
 namespace onyx::prims {
 namespace {
@@ -137,13 +138,8 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
     // An empty sum: C = 0 (or C unchanged), then the epilogue.
     for (int64_t i = row_begin; i < row_end; ++i) {
       for (int64_t j = col_begin; j < col_end; ++j) {
-        float x = accumulate ? c[i * ldc + j] : 0.0f;
-        if (ep.bias != nullptr) x += ep.bias[i];
-        if (ep.clamp) {
-          x = x > ep.lo ? x : ep.lo;
-          x = x < ep.hi ? x : ep.hi;
-        }
-        c[i * ldc + j] = x;
+        const float x = accumulate ? c[i * ldc + j] : 0.0f;
+        c[i * ldc + j] = finish_scalar(x, ep.bias != nullptr ? ep.bias[i] : 0.0f, ep);
       }
     }
     return;

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "prims/align.h"
+#include "prims/epilogue.h"
 
 namespace onyx::prims {
 namespace {
@@ -153,13 +154,7 @@ void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end
   const int64_t tw = tiles_w_, ow = out_w_;
   float* quads = align_ptr<float>(own);  // [4][tw]: top even, top odd, bottom even, bottom odd
   auto finish = [&](float x, float* dst, const float* add, float bias) {
-    if (add != nullptr) x += *add;
-    if (ep.bias != nullptr) x += bias;
-    if (ep.clamp) {
-      x = x > ep.lo ? x : ep.lo;  // as the GEMM tile: NaN becomes the bound
-      x = x < ep.hi ? x : ep.hi;
-    }
-    *dst = x;
+    *dst = finish_scalar(add != nullptr ? x + *add : x, bias, ep);
   };
   for (int64_t i = m_begin; i < m_end; ++i) {
     const float bias = ep.bias != nullptr ? ep.bias[i] : 0.0f;
