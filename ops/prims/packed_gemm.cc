@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "prims/align.h"
+#include "prims/epilogue.h"
 
 namespace onyx::prims {
 namespace {
@@ -138,7 +139,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
     for (int64_t i = row_begin; i < row_end; ++i) {
       for (int64_t j = col_begin; j < col_end; ++j) {
         const float x = accumulate ? c[i * ldc + j] : 0.0f;
-        c[i * ldc + j] = simd::finish_scalar(x, ep.bias != nullptr ? ep.bias[i] : 0.0f, ep);
+        c[i * ldc + j] = finish_scalar(x, ep.bias != nullptr ? ep.bias[i] : 0.0f, ep);
       }
     }
     return;

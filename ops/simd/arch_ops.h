@@ -12,9 +12,6 @@
 //   Transpose  lanes x lanes floats held as `lanes` vectors, transposed in registers: channel
 //        planes to channel-interleaved pixels and back (simd/depthwise_lanes.h). The generic
 //        one goes through memory.
-//   Interleave  a0 b0 a1 b1 ... as two vectors (lo, hi) from a and b: Winograd's even and odd
-//        output columns into a row. xsimd 8.1's zip_lo/zip_hi interleave within each 128-bit
-//        lane, which is the whole vector only on 4-lane ISAs (SSE2, NEON).
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -49,28 +46,6 @@ struct Transpose {
     for (size_t j = 0; j < L; ++j) {
       for (size_t i = 0; i < L; ++i) t[i] = m[i * L + j];
       r[j] = V::load_unaligned(t);
-    }
-  }
-};
-
-template <class Arch>
-struct Interleave {
-  using V = xsimd::batch<float, Arch>;
-  static void apply(const V& a, const V& b, V* lo, V* hi) {
-    constexpr size_t L = V::size;
-    if constexpr (L == 4) {
-      *lo = xsimd::zip_lo(a, b);
-      *hi = xsimd::zip_hi(a, b);
-    } else {
-      alignas(64) float x[L], y[L], m[2 * L];
-      a.store_aligned(x);
-      b.store_aligned(y);
-      for (size_t i = 0; i < L; ++i) {
-        m[2 * i] = x[i];
-        m[2 * i + 1] = y[i];
-      }
-      *lo = V::load_aligned(m);
-      *hi = V::load_aligned(m + L);
     }
   }
 };

@@ -70,7 +70,14 @@ void gemm_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
     for (int j = 0; j < n; ++j) {
       float x = tile[r * NR + j];
       if (accumulate) x += row[j];
-      row[j] = last ? finish_scalar(x, bias, ep) : x;
+      if (last) {
+        x += bias;
+        if (ep.clamp) {
+          x = x > ep.lo ? x : ep.lo;  // as the vector max/min: NaN becomes the bound
+          x = x < ep.hi ? x : ep.hi;
+        }
+      }
+      row[j] = x;
     }
   }
 }

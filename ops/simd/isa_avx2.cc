@@ -42,17 +42,6 @@ struct Transpose<xsimd::fma3<xsimd::avx2>> {
   }
 };
 
-template <>
-struct Interleave<xsimd::fma3<xsimd::avx2>> {
-  using V = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
-  static void apply(const V& a, const V& b, V* lo, V* hi) {
-    // unpacklo/hi interleave within each 128-bit half; the halves are then put in order.
-    const __m256 l = _mm256_unpacklo_ps(a, b), h = _mm256_unpackhi_ps(a, b);
-    *lo = _mm256_permute2f128_ps(l, h, 0x20);
-    *hi = _mm256_permute2f128_ps(l, h, 0x31);
-  }
-};
-
 }  // namespace onyx::simd
 
 #include "simd/kernels_impl.h"

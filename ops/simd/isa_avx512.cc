@@ -61,17 +61,6 @@ struct Transpose<xsimd::avx512f> {
   }
 };
 
-template <>
-struct Interleave<xsimd::avx512f> {
-  using V = xsimd::batch<float, xsimd::avx512f>;
-  static void apply(const V& a, const V& b, V* lo, V* hi) {
-    const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi_idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    *lo = _mm512_permutex2var_ps(a, lo_idx, b);
-    *hi = _mm512_permutex2var_ps(a, hi_idx, b);
-  }
-};
-
 }  // namespace onyx::simd
 
 #include "simd/kernels_impl.h"

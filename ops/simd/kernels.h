@@ -20,18 +20,6 @@ struct TileEpilogue {
   float hi = __builtin_huge_valf();
 };
 
-// The epilogue on one float (the tiles' edges, Winograd's row tails, PackedGemm's empty sum):
-// x plus `bias` when ep has a bias, then clamped with NaN becoming the bound, as the vector
-// max/min do. `static`: each translation unit, whatever its ISA flags, keeps its own copy.
-static inline float finish_scalar(float x, float bias, const TileEpilogue& ep) {
-  if (ep.bias != nullptr) x += bias;
-  if (ep.clamp) {
-    x = x > ep.lo ? x : ep.lo;
-    x = x < ep.hi ? x : ep.hi;
-  }
-  return x;
-}
-
 // One 3x3 undilated depthwise convolution of up to `lanes` channels of one image, computed with
 // the channels in the vector lanes (simd/depthwise_lanes.h). Channel c reads its plane at
 // x + c * ih * iw, its nine taps at w + 9c and bias[c] (bias may be null), and writes its plane
@@ -108,10 +96,6 @@ struct SimdKernels {
   // (p[i * ps + j]) into its 2x2 outputs (y[(2a + b) * ys + j]).
   void (*winograd_input)(const float* e, const float* o, int64_t ld, int64_t tiles, float* v, int64_t vs) = nullptr;
   void (*winograd_output)(const float* p, int64_t ps, int64_t tiles, float* y, int64_t ys) = nullptr;
-  // An output row of n from its even and odd columns, with Z (or null), the bias (used when
-  // ep.bias is set) and ep's clamp: y[2j] = even[j], y[2j + 1] = odd[j], then the epilogue.
-  void (*winograd_store)(const float* even, const float* odd, int64_t n, const float* z, float bias,
-                         const TileEpilogue& ep, float* y) = nullptr;
   // sum of x[i] * y[i] (any order, fused where the ISA has FMA), and y[i] += a * x[i] (multiply,
   // then add): the matrix-vector products of sgemm with one row.
   float (*dot)(const float* x, const float* y, size_t n) = nullptr;

@@ -51,7 +51,6 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.max_taps = &max_taps<Arch>;
   k.winograd_input = &winograd_input<Arch>;
   k.winograd_output = &winograd_output<Arch>;
-  k.winograd_store = &winograd_store<Arch>;
   k.dot = &dot<Arch>;
   k.axpy = &axpy<Arch>;
   k.sum = &sum<Arch>;

@@ -7,9 +7,6 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "simd/arch_ops.h"
-#include "simd/kernels.h"
-
 namespace onyx::simd {
 // Internal linkage: each ISA's translation unit keeps its own copies (no ODR mixing of code
 // compiled for different instruction sets).
@@ -81,34 +78,6 @@ void winograd_output(const float* p, int64_t ps, int64_t tiles, float* y, int64_
   int64_t j = 0;
   for (; j + L <= tiles; j += L) winograd_output_tile<V>(p, ps, j, y, ys, load, store);
   for (; j < tiles; ++j) winograd_output_tile<float>(p, ps, j, y, ys, load_one, store_one);
-}
-
-// One output row from its even and odd columns: y[2j] = even[j], y[2j + 1] = odd[j] for the n
-// outputs, each plus z (when given), plus the bias (when ep has one), then clamped as the GEMM
-// tile does (NaN becomes the bound). The same additions in the same order as the scalar loop.
-template <class Arch>
-void winograd_store(const float* even, const float* odd, int64_t n, const float* z, float bias,
-                    const TileEpilogue& ep, float* y) {
-  using V = xsimd::batch<float, Arch>;
-  constexpr auto L = static_cast<int64_t>(V::size);
-  const V vb(bias), lo(ep.lo), hi(ep.hi);
-  const bool has_bias = ep.bias != nullptr;
-  auto finish = [&](V x, const float* zp) {
-    if (zp != nullptr) x = x + V::load_unaligned(zp);
-    if (has_bias) x = x + vb;
-    return ep.clamp ? xsimd::min(xsimd::max(x, lo), hi) : x;
-  };
-  int64_t j = 0;
-  for (; 2 * (j + L) <= n; j += L) {
-    V a, b;
-    Interleave<Arch>::apply(V::load_unaligned(even + j), V::load_unaligned(odd + j), &a, &b);
-    finish(a, z != nullptr ? z + 2 * j : nullptr).store_unaligned(y + 2 * j);
-    finish(b, z != nullptr ? z + 2 * j + L : nullptr).store_unaligned(y + 2 * j + L);
-  }
-  for (int64_t i = 2 * j; i < n; ++i) {
-    const float x = (i % 2 == 0 ? even : odd)[i / 2];
-    y[i] = finish_scalar(z != nullptr ? x + z[i] : x, bias, ep);
-  }
 }
 
 }  // namespace
