@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <new>
 
 namespace onyx::proto {
 
@@ -134,7 +133,7 @@ Status FileHandle::open_external(const std::string& base_dir, const std::string&
   return ok_status();
 }
 
-Status read_whole_file(const std::string& path, uint64_t max_bytes, std::string* out) {
+Status read_whole_file(const std::string& path, uint64_t max_bytes, Tensor* out) {
   FileHandle h;
   ONYX_TRY(FileHandle::open(path, &h));
   if (h.size() > max_bytes) {
@@ -142,13 +141,10 @@ Status read_whole_file(const std::string& path, uint64_t max_bytes, std::string*
                  max_bytes);
   }
   if (h.size() > SIZE_MAX / 2) return error(Code::kResourceExhausted, path, ": file too large");
-  out->clear();
-  try {
-    out->resize(static_cast<size_t>(h.size()));
-  } catch (const std::bad_alloc&) {
-    return error(Code::kResourceExhausted, path, ": out of memory reading ", h.size(), " bytes");
-  }
-  if (!out->empty()) ONYX_TRY(h.read_at(0, out->data(), out->size(), path));
+  Result<Tensor> bytes = Tensor::make_unset(DType::kUInt8, {static_cast<int64_t>(h.size())});  // read fills it
+  if (!bytes.ok()) return error(Code::kResourceExhausted, path, ": out of memory reading ", h.size(), " bytes");
+  if (bytes->nbytes() != 0) ONYX_TRY(h.read_at(0, bytes->data(), bytes->nbytes(), path));
+  *out = std::move(*bytes);
   return ok_status();
 }
 

@@ -10,11 +10,13 @@
 #include <string>
 
 #include "onyx/status.h"
+#include "onyx/tensor.h"
 
 namespace onyx::proto {
 
-// Reads a whole regular file into `out`.
-Status read_whole_file(const std::string& path, uint64_t max_bytes, std::string* out);
+// Reads a whole regular file into `out`, a 1-D uint8 tensor: its memory comes from the tensor
+// allocator (huge-page advised when large, so a big model's bytes do not fault page by page).
+Status read_whole_file(const std::string& path, uint64_t max_bytes, Tensor* out);
 // Creates or truncates `path` and writes `size` bytes.
 Status write_whole_file(const std::string& path, const void* data, size_t size);
 

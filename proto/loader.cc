@@ -311,9 +311,9 @@ Result<std::shared_ptr<Model>> finish_model(pb::ModelProto& mp, const LoadOption
 Result<std::shared_ptr<Model>> load_model_file(const std::string& path, const LoadOptions& options) {
   pb::ModelProto mp;
   {
-    std::string bytes;
+    Tensor bytes;
     ONYX_TRY(proto::read_whole_file(path, options.limits.max_model_bytes, &bytes));
-    ONYX_TRY(parse_model(bytes.data(), bytes.size(), options, path, &mp));
+    ONYX_TRY(parse_model(bytes.data(), bytes.nbytes(), options, path, &mp));
   }  // the file bytes are freed before the tensors are decoded
   return finish_model(mp, options, path, proto::dir_of(path));
 }

@@ -118,9 +118,9 @@ Status check_size(const Source& src, size_t size) {
 }  // namespace
 
 Result<Tensor> read_tensor_file(const std::string& path, std::string* name) {
-  std::string bytes;
+  Tensor bytes;
   ONYX_TRY(proto::read_whole_file(path, kMaxTensorFileBytes, &bytes));
-  return decode_tensor(bytes.data(), bytes.size(), Source{path, proto::dir_of(path)}, name);
+  return decode_tensor(bytes.data(), bytes.nbytes(), Source{path, proto::dir_of(path)}, name);
 }
 
 Result<Tensor> read_tensor_buffer(const void* data, size_t size, std::string* name) {
@@ -130,9 +130,9 @@ Result<Tensor> read_tensor_buffer(const void* data, size_t size, std::string* na
 }
 
 Result<Value> read_value_file(const std::string& path, const TypeInfo* expected, std::string* name) {
-  std::string bytes;
+  Tensor bytes;
   ONYX_TRY(proto::read_whole_file(path, kMaxTensorFileBytes, &bytes));
-  return decode_value(bytes.data(), bytes.size(), expected, Source{path, proto::dir_of(path)}, name);
+  return decode_value(bytes.data(), bytes.nbytes(), expected, Source{path, proto::dir_of(path)}, name);
 }
 
 Result<Value> read_value_buffer(const void* data, size_t size, const TypeInfo* expected, std::string* name) {

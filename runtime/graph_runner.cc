@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "aligned_memory.h"
 #include "onyx/memory_planner.h"
 #include "onyx/topo_order.h"
 #include "prims/fast_paths.h"
@@ -611,10 +612,10 @@ Status GraphRunner::allocate_arena() {
     arena_ = static_cast<uint8_t*>(options_.arena);
     return Status();
   }
-  void* p = ::operator new(arena_bytes_ == 0 ? kArenaAlignment : arena_bytes_,
-                           std::align_val_t{kArenaAlignment}, std::nothrow);
+  static_assert(kArenaAlignment <= 64, "allocate_aligned gives 64-byte alignment");
+  void* p = allocate_aligned(arena_bytes_);
   if (p == nullptr) return error(Code::kResourceExhausted, "cannot allocate an arena of ", arena_bytes_, " bytes");
-  arena_owner_ = std::shared_ptr<void>(p, [](void* q) { ::operator delete(q, std::align_val_t{kArenaAlignment}); });
+  arena_owner_ = std::shared_ptr<void>(p, [n = arena_bytes_](void* q) { free_aligned(q, n); });
   arena_ = static_cast<uint8_t*>(p);
   return Status();
 }

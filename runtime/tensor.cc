@@ -3,6 +3,8 @@
 #include <cstring>
 #include <new>
 
+#include "aligned_memory.h"
+
 namespace onyx {
 
 Tensor Tensor::view(DType dtype, Dims dims, void* data) {
@@ -33,11 +35,10 @@ Result<Tensor> Tensor::allocate(DType dtype, Dims dims, bool zero) {
     return t;
   }
   size_t bytes = count * dtype_size(dtype);
-  // 64-byte alignment for SIMD kernels; at least one byte so data() is never null.
-  void* p = ::operator new(bytes == 0 ? 64 : bytes, std::align_val_t{64}, std::nothrow);
+  void* p = allocate_aligned(bytes);  // never null for zero bytes, so data() is never null
   if (p == nullptr) return error(Code::kResourceExhausted, "out of memory allocating ", bytes, " bytes");
   if (zero) std::memset(p, 0, bytes);
-  t.owner_ = std::shared_ptr<void>(p, [](void* q) { ::operator delete(q, std::align_val_t{64}); });
+  t.owner_ = std::shared_ptr<void>(p, [bytes](void* q) { free_aligned(q, bytes); });
   t.data_ = p;
   return t;
 }
