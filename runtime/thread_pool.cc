@@ -65,6 +65,10 @@ void ThreadPool::run(int64_t tasks, void (*fn)(void*, int64_t, int), void* conte
   }
   wake_.notify_all();
   drain(0);
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (uint32_t polls = 1; finished_.load(std::memory_order_acquire) != tasks; ++polls) {
+    if (polls % 64 == 0 && std::chrono::steady_clock::now() >= until) break;
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return finished_ == tasks_; });
   tasks_ = 0;  // late wakers find nothing to do

@@ -3,7 +3,7 @@
 // sleeping thread costs tens of microseconds on a busy machine, about as much as a small layer,
 // so a worker first polls for the next job for up to kSpin; after that it sleeps (an idle
 // runtime does not burn a core). The calling thread works too, so ThreadPool(n) starts n - 1
-// threads.
+// threads, and when its share is done it polls the same way for the others to finish.
 #pragma once
 
 #include <atomic>
@@ -41,7 +41,8 @@ class ThreadPool final : public TaskRunner {
   bool stop_ = false;
   void (*fn_)(void*, int64_t, int) = nullptr;
   void* context_ = nullptr;
-  int64_t tasks_ = 0, next_ = 0, finished_ = 0;
+  int64_t tasks_ = 0, next_ = 0;
+  std::atomic<int64_t> finished_{0};  // changed under mutex_; read without it while the caller polls
 };
 
 }  // namespace onyx
