@@ -373,23 +373,29 @@ TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (Na
   const simd::Isa best = simd::active_isa();
   for (const Case& k : cases) {
     prims::ConvShape s = conv_shape(k.c, k.h, k.w, k.c, k.k, k.stride, k.pad, k.dilation);
-    std::vector<float> x = random_floats(static_cast<size_t>(k.c * k.h * k.w), 71);
-    for (size_t i = 0; i < x.size(); i += 13) x[i] = std::numeric_limits<float>::quiet_NaN();
-    for (size_t i = 5; i < x.size(); i += 29) x[i] = -std::numeric_limits<float>::infinity();
-    const size_t out = static_cast<size_t>(k.c * s.out_size());
-    const float empty = std::numeric_limits<float>::lowest();
-    std::vector<float> ref(out);
-    prims::set_fast_paths_enabled(false);
-    prims::max_pool_2d<float, float>(s, x.data(), ref.data(), empty);
-    prims::set_fast_paths_enabled(true);
-    for (simd::Isa isa : machine_isas()) {
-      simd::set_max_isa(isa);
-      CAPTURE(simd::isa_name(isa));
-      CAPTURE(k.w);
-      CAPTURE(k.stride);
-      std::vector<float> y(out, 12345.0f);
-      prims::max_pool_2d<float, float>(s, x.data(), y.data(), empty);
-      CHECK(std::memcmp(y.data(), ref.data(), out * sizeof(float)) == 0);
+    for (bool with_nan : {true, false}) {
+      // Signed zeros tie (the first wins); NaN after a window's first tap is skipped, first it wins.
+      std::vector<float> x = random_floats(static_cast<size_t>(k.c * k.h * k.w), 71);
+      std::fill(x.begin() + static_cast<std::ptrdiff_t>(x.size() / 2), x.end(), -0.0f);
+      for (size_t i = 0; i < x.size(); i += 7) x[i] = i % 2 == 0 ? 0.0f : -0.0f;
+      for (size_t i = 0; with_nan && i < x.size(); i += 13) x[i] = std::numeric_limits<float>::quiet_NaN();
+      for (size_t i = 5; i < x.size(); i += 29) x[i] = -std::numeric_limits<float>::infinity();
+      const size_t out = static_cast<size_t>(k.c * s.out_size());
+      const float empty = std::numeric_limits<float>::lowest();
+      std::vector<float> ref(out);
+      prims::set_fast_paths_enabled(false);
+      prims::max_pool_2d<float, float>(s, x.data(), ref.data(), empty);
+      prims::set_fast_paths_enabled(true);
+      for (simd::Isa isa : machine_isas()) {
+        simd::set_max_isa(isa);
+        CAPTURE(simd::isa_name(isa));
+        CAPTURE(k.w);
+        CAPTURE(k.stride);
+        CAPTURE(with_nan);
+        std::vector<float> y(out, 12345.0f);
+        prims::max_pool_2d<float, float>(s, x.data(), y.data(), empty);
+        CHECK(std::memcmp(y.data(), ref.data(), out * sizeof(float)) == 0);
+      }
     }
   }
   simd::set_max_isa(simd::Isa::kNeon64);  // no cap
