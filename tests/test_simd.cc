@@ -407,6 +407,7 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       conv_shape(3, 9, 11, 5, 3, 1, 1),    conv_shape(4, 8, 8, 13, 1, 1, 0),  conv_shape(7, 13, 9, 16, 3, 2, 1),
       conv_shape(2, 10, 10, 3, 5, 1, 2),   conv_shape(5, 6, 7, 9, 3, 1, 0, 2), conv_shape(1, 1, 1, 1, 1, 1, 0),
       conv_shape(16, 17, 15, 24, 3, 1, 1), conv_shape(300, 5, 5, 20, 3, 1, 1),  // K > one slice
+      conv_shape(8, 40, 40, 10, 3, 1, 1),  // too many columns to hold a slice's B panels at once
   };
   for (const prims::ConvShape& s : shapes) {
     const int64_t kk = s.in_channels * s.kernel_size(), n = s.out_size();

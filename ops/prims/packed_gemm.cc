@@ -17,6 +17,9 @@ constexpr int64_t kPanelBytes = 32 * 1024;
 // convolutions in the model 2.9 -> 2.5 ms at 4, 1 and 2 in between) and for C (column panels;
 // MobileNet-v2's 112x112 expansion 0.73 -> 0.60 ms).
 constexpr int64_t kPrefetchPanels = 4;
+// A product with few columns holds all of a slice's B panels (up to this many bytes) and walks
+// the weights once, row panel by row panel, instead of once per column panel.
+constexpr int64_t kHeldPanelBytes = 256 * 1024;
 
 }  // namespace
 
@@ -110,6 +113,8 @@ Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_
   m_ = m;
   k_ = k;
   kc_ = std::min<int64_t>(k, std::max<int64_t>(64, kPanelBytes / (tile_.nr * 4) / 8 * 8));
+  const int64_t cols = (std::max<int64_t>(n_hint, 1) + tile_.nr - 1) / tile_.nr * tile_.nr;
+  held_cols_ = cols > tile_.nr && kc_ * cols * 4 <= kHeldPanelBytes ? cols : 0;
   // Slice by slice of K: the panels of one slice are one contiguous stream (a late layer's
   // weights come from far caches every run; a sequential stream is what prefetchers follow).
   for (int64_t k0 = 0; k0 < k; k0 += kc_) {
@@ -121,8 +126,9 @@ Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_
 
 size_t PackedGemm::scratch_bytes() const {
   if (tile_.fn == nullptr) return 0;
-  // The B panel, then the image offsets of one slice's rows.
-  return static_cast<size_t>(kc_) * (static_cast<size_t>(tile_.nr) * sizeof(float) + sizeof(int64_t)) + kAlign;
+  // The B panels (one, or the held columns'), then the image offsets of one slice's rows.
+  const size_t cols = static_cast<size_t>(std::max<int64_t>(held_cols_, tile_.nr));
+  return static_cast<size_t>(kc_) * (cols * sizeof(float) + sizeof(int64_t)) + kAlign;
 }
 
 void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, const simd::TileEpilogue& ep,
@@ -131,7 +137,8 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
   const int mr = tile_.mr, nr = tile_.nr;
   if (row_end < 0 || row_end > m_) row_end = m_;
   float* panel = align_ptr<float>(scratch);
-  auto* koffs = reinterpret_cast<int64_t*>(panel + kc_ * nr);
+  const bool hold = held_cols_ > 0 && col_end - col_begin <= held_cols_;
+  auto* koffs = reinterpret_cast<int64_t*>(panel + kc_ * std::max<int64_t>(held_cols_, nr));
   const float* a = panels_.data_as<float>();
   const int64_t m_pad = (m_ + mr - 1) / mr * mr;  // rows of each K slice's panels
   if (k_ == 0) {
@@ -160,26 +167,32 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
         }
       }
     }
-    for (int64_t j0 = col_begin; j0 < col_end; j0 += nr) {
-      const int n = static_cast<int>(std::min<int64_t>(nr, col_end - j0));
+    // Column panels are packed a group at a time: one panel (its B stays in L1 while every
+    // weight panel streams past), or with `hold` all of them (the weights stream once).
+    const int64_t group = hold ? col_end - col_begin : nr;
+    for (int64_t g0 = col_begin; g0 < col_end; g0 += group) {
+      const int64_t g1 = std::min(col_end, g0 + group);
+      auto panel_width = [&](int64_t j0) { return static_cast<int>(std::min<int64_t>(nr, g1 - j0)); };
       // A last panel that fits one vector of columns runs the narrow tile on a narrow panel.
-      const bool narrow = tile_.narrow != nullptr && n <= tile_.narrow_nr;
-      const simd::SimdKernels::GemmTile::Fn fn = narrow ? tile_.narrow : tile_.fn;
-      pack_b_panel(b, koffs, kc, j0, n, narrow ? tile_.narrow_nr : nr, *kernels_, panel);
+      auto is_narrow = [&](int n) { return tile_.narrow != nullptr && n <= tile_.narrow_nr; };
+      for (int64_t j0 = g0; j0 < g1; j0 += nr) {
+        const int n = panel_width(j0);
+        pack_b_panel(b, koffs, kc, j0, n, is_narrow(n) ? tile_.narrow_nr : nr, *kernels_, panel + (j0 - g0) * kc);
+      }
       // The last slice writes C: ask for the lines of the column panel kPrefetchPanels ahead, for
       // writing (large outputs, such as MobileNet's expansions at 112x112, are not in near caches).
-      if (last && j0 + (kPrefetchPanels + 1) * nr <= col_end) {
+      if (last && !hold && g0 + (kPrefetchPanels + 1) * nr <= col_end) {
         for (int64_t i = row_begin; i < row_end; ++i) {
-          const auto* ahead = reinterpret_cast<const char*>(c + i * ldc + j0 + kPrefetchPanels * nr);
+          const auto* ahead = reinterpret_cast<const char*>(c + i * ldc + g0 + kPrefetchPanels * nr);
           for (int64_t off = 0; off < nr * static_cast<int64_t>(sizeof(float)); off += 64) {
             __builtin_prefetch(ahead + off, 1);
           }
         }
       }
       for (int64_t i0 = row_begin; i0 < row_end; i0 += mr) {
-        // The first column panel of a slice brings the weights in from far caches (a late layer's
-        // do not stay in the near ones between runs): ask for the panel kPrefetchPanels ahead.
-        if (j0 == col_begin && i0 + kPrefetchPanels * mr < row_end) {
+        // The first group of a slice brings the weights in from far caches (a late layer's do not
+        // stay in the near ones between runs): ask for the panel kPrefetchPanels ahead.
+        if (g0 == col_begin && i0 + kPrefetchPanels * mr < row_end) {
           const auto* ahead = reinterpret_cast<const char*>(a + k0 * m_pad + (i0 + kPrefetchPanels * mr) * kc);
           for (int64_t off = 0; off < kc * mr * static_cast<int64_t>(sizeof(float)); off += 64) {
             __builtin_prefetch(ahead + off);
@@ -187,8 +200,12 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
         }
         simd::TileEpilogue tile_ep = ep;
         if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;
-        fn(kc, a + k0 * m_pad + i0 * kc, panel, c + i0 * ldc + j0, ldc,
-                 static_cast<int>(std::min<int64_t>(mr, row_end - i0)), n, accumulate || !first, last, tile_ep);
+        const int rows = static_cast<int>(std::min<int64_t>(mr, row_end - i0));
+        for (int64_t j0 = g0; j0 < g1; j0 += nr) {
+          const int n = panel_width(j0);
+          (is_narrow(n) ? tile_.narrow : tile_.fn)(kc, a + k0 * m_pad + i0 * kc, panel + (j0 - g0) * kc,
+                                                   c + i0 * ldc + j0, ldc, rows, n, accumulate || !first, last, tile_ep);
+        }
       }
     }
   }

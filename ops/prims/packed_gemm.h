@@ -3,7 +3,8 @@
 // A (the weights) is packed once at prepare into panels of the active ISA's micro-kernel
 // (simd::SimdKernels::gemm_tile); B is never materialised: panels of it (kc x NR) are built on
 // the fly from the source — a row-major matrix or the im2col view of an image — into a small
-// scratch buffer that stays in L1 while every A panel streams past it.
+// scratch buffer that stays in L1 while every A panel streams past it. A product with few columns
+// (a late layer's 7x7 or 14x14 image) packs all of a K slice's B panels, and A streams once.
 #pragma once
 
 #include <cstddef>
@@ -87,6 +88,7 @@ class PackedGemm {
   const simd::SimdKernels* kernels_ = nullptr;  // the table tile_ is from (its B packing kernels too)
   simd::SimdKernels::GemmTile tile_;
   int64_t m_ = 0, k_ = 0, kc_ = 0;
+  int64_t held_cols_ = 0;  // columns whose B panels one slice can hold at once (0: one panel at a time)
   Tensor panels_;  // per K slice of kc_: [ceil(m / MR)][kc][MR], zero rows past m
 };
 
