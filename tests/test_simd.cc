@@ -367,9 +367,13 @@ TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (Na
   // 3x3/2 (SqueezeNet, ResNet), 3x3/1 padded, 2x2/2, a dilated 3x3, rows narrower than a
   // vector and wider than two, stride 3 (the scalar fallback inside the kernel), and rows of 13
   // (SqueezeNet's last pool: one vector reading past the row, except near the input's end).
+  // Unpadded small planes also run with channels in the lanes (max_pool_lanes): channel counts
+  // around the lane blocks, planes smaller than a vector, a dilated window.
   const Case cases[] = {{2, 17, 40, 3, 2, 0, 1}, {2, 9, 33, 3, 1, 1, 1}, {3, 8, 8, 2, 2, 0, 1},
                         {2, 12, 37, 3, 1, 2, 2},  {1, 5, 5, 3, 2, 1, 1},  {2, 11, 50, 3, 3, 1, 1},
-                        {3, 27, 27, 3, 2, 0, 1}};
+                        {3, 27, 27, 3, 2, 0, 1},  {20, 13, 13, 3, 2, 0, 1}, {17, 3, 3, 2, 1, 0, 1},
+                        {33, 12, 12, 3, 1, 0, 2}};
+  int lanes_cases = 0;
   const simd::Isa best = simd::active_isa();
   for (const Case& k : cases) {
     prims::ConvShape s = conv_shape(k.c, k.h, k.w, k.c, k.k, k.stride, k.pad, k.dilation);
@@ -395,9 +399,17 @@ TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (Na
         std::vector<float> y(out, 12345.0f);
         prims::max_pool_2d<float, float>(s, x.data(), y.data(), empty);
         CHECK(std::memcmp(y.data(), ref.data(), out * sizeof(float)) == 0);
+        if (prims::max_pool_lanes_applies(s)) {
+          ++lanes_cases;
+          std::vector<unsigned char> scratch(prims::max_pool_lanes_scratch_bytes(s));
+          std::fill(y.begin(), y.end(), 12345.0f);
+          prims::max_pool_lanes(s, x.data(), y.data(), 0, k.c, scratch.data());
+          CHECK(std::memcmp(y.data(), ref.data(), out * sizeof(float)) == 0);
+        }
       }
     }
   }
+  CHECK(lanes_cases >= (simd::kernels() != nullptr ? 5 : 0));
   simd::set_max_isa(simd::Isa::kNeon64);  // no cap
   CHECK(simd::active_isa() == best);
 }

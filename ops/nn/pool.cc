@@ -252,6 +252,13 @@ class PoolKernel final : public Kernel {
       }
       ctx.set_output(1, DType::kInt64, ys);
     }
+    // Small float planes pool with channels in the lanes, each thread in its own scratch block.
+    lanes_ = kKind == PoolKind::kMax && !kGlobal && t == DType::kFloat32 && !ctx.has_output(1) &&
+             prims::max_pool_lanes_applies(shape_);
+    workers_ = ctx.workers();
+    if (lanes_) {
+      ctx.request_scratch(prims::align_size(prims::max_pool_lanes_scratch_bytes(shape_)) * static_cast<size_t>(workers_));
+    }
     return Status();
   }
 
@@ -274,9 +281,24 @@ class PoolKernel final : public Kernel {
           using Acc = compute_t<T>;
           constexpr int64_t kMinParallelTaps = int64_t{1} << 18;
           const int64_t planes = shape_.batch * shape_.in_channels;
+          const int64_t workers = std::min<int64_t>(workers_, ctx.workers());
           const int64_t parts = y.numel() * shape_.kernel_size() < kMinParallelTaps
                                     ? 1
-                                    : std::min<int64_t>(planes, 2 * static_cast<int64_t>(ctx.workers()));
+                                    : std::min<int64_t>(planes, 2 * workers);
+          if constexpr (std::is_same_v<T, float>) {
+            if (lanes_ && prims::max_pool_lanes_applies(shape_)) {
+              // Parts in whole blocks of 16 planes (the widest lanes), one scratch block per thread.
+              const int64_t blocks = (planes + 15) / 16, lane_parts = std::min(parts, blocks);
+              const size_t own = prims::align_size(prims::max_pool_lanes_scratch_bytes(shape_));
+              ctx.parallel_for(lane_parts, [&](int64_t part, int worker) {
+                prims::max_pool_lanes(shape_, x.data_as<float>(), y.data_as<float>(),
+                                      std::min(planes, part * blocks / lane_parts * 16),
+                                      std::min(planes, (part + 1) * blocks / lane_parts * 16),
+                                      static_cast<unsigned char*>(ctx.scratch()) + static_cast<size_t>(worker) * own);
+              });
+              return Status();
+            }
+          }
           ctx.parallel_for(parts, [&](int64_t part, int) {
             prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(),
                                        static_cast<T>(std::numeric_limits<Acc>::lowest()), part * planes / parts,
@@ -310,6 +332,8 @@ class PoolKernel final : public Kernel {
   Dims pads_end_;
   bool count_include_pad_ = false;
   bool column_major_ = false;
+  bool lanes_ = false;  // max pooling with channels in the lanes, scratch requested for workers_
+  int workers_ = 1;
   double p_ = 2.0;
 };
 

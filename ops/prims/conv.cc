@@ -419,7 +419,7 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
   const simd::SimdKernels* kernels = simd::kernels();
   if (k3 && d3.lanes && mg == 1 && kernels != nullptr && kernels->depthwise3x3_lanes != nullptr) {
     // Blocks of channels in the vector lanes; the padding is zeroed once for all of them.
-    const int64_t lanes = kernels->depthwise_lanes;
+    const int64_t lanes = kernels->channel_lanes;
     std::fill(planes, planes + d3.hp * d3.wp * lanes, 0.0f);
     simd::DepthwiseBlock b;
     b.ih = g.ih, b.iw = g.iw, b.oh = g.oh, b.ow = g.ow, b.sh = g.sh, b.sw = g.sw, b.ph = g.ph, b.pw = g.pw;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "prims/align.h"
 #include "prims/conv.h"
 #include "prims/fast_paths.h"
 #include "simd/kernels.h"
@@ -96,6 +97,41 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
       }
       for (int64_t c = std::max(c_lo, c_hi); c < ow; ++c) general(c);
     }
+  }
+}
+
+// Max pooling with channels in the vector lanes (simd::SimdKernels::max_pool_lanes): for 2-D
+// float planes with rows of fewer than kLanesPoolBelow outputs, no padding and every window
+// inside the input (SqueezeNet's 55x55 and 27x27 pools), where the row kernel above spends its
+// time per row rather than per output. Same comparisons in the same order, so the same bits.
+constexpr int64_t kLanesPoolBelow = 32;
+inline bool max_pool_lanes_applies(const ConvShape& s) {
+  const simd::SimdKernels* kernels = fast_paths_enabled() ? simd::kernels() : nullptr;
+  if (kernels == nullptr || kernels->max_pool_lanes == nullptr || s.rank() != 2) return false;
+  if (s.pads[0] != 0 || s.pads[1] != 0 || s.out[1] >= kLanesPoolBelow) return false;
+  if (s.kernel_size() > simd::kMaxLanesPoolTaps) return false;
+  for (size_t a = 0; a < 2; ++a) {
+    if ((s.out[a] - 1) * s.strides[a] + (s.kernel[a] - 1) * s.dilations[a] >= s.in[a]) return false;
+  }
+  return true;
+}
+// Scratch for one concurrent call: one block's channel-interleaved pixels (16 lanes at most).
+inline size_t max_pool_lanes_scratch_bytes(const ConvShape& s) {
+  return static_cast<size_t>(s.in_size()) * 16 * sizeof(float) + kAlign;
+}
+// Planes [first, last) of all images (a block of lanes may span two images: planes are contiguous).
+inline void max_pool_lanes(const ConvShape& s, const float* x, float* y, int64_t first, int64_t last, void* scratch) {
+  const simd::SimdKernels* kernels = simd::kernels();
+  const int64_t lanes = kernels->channel_lanes;
+  simd::MaxPoolBlock b;
+  b.ih = s.in[0], b.iw = s.in[1], b.oh = s.out[0], b.ow = s.out[1], b.sh = s.strides[0], b.sw = s.strides[1];
+  b.hp = b.ih, b.wp = b.iw, b.kh = s.kernel[0], b.kw = s.kernel[1], b.dh = s.dilations[0], b.dw = s.dilations[1];
+  b.pad = align_ptr<float>(scratch);
+  for (int64_t p = first; p < last; p += lanes) {
+    b.channels = static_cast<int>(std::min(lanes, last - p));
+    b.x = x + p * s.in_size();
+    b.y = y + p * s.out_size();
+    kernels->max_pool_lanes(b);
   }
 }
 

@@ -10,7 +10,7 @@
 //        the stride-2 windows of convolutions and pooling. xsimd 8.1 has no generic shuffle, so
 //        an ISA without a specialisation (available = false) gathers with a scalar loop.
 //   Transpose  lanes x lanes floats held as `lanes` vectors, transposed in registers: channel
-//        planes to channel-interleaved pixels and back (simd/depthwise_lanes.h). The generic
+//        planes to channel-interleaved pixels and back (simd/channel_lanes.h). The generic
 //        one goes through memory.
 #pragma once
 

@@ -20,23 +20,33 @@ struct TileEpilogue {
   float hi = __builtin_huge_valf();
 };
 
-// One 3x3 undilated depthwise convolution of up to `lanes` channels of one image, computed with
-// the channels in the vector lanes (simd/depthwise_lanes.h). Channel c reads its plane at
-// x + c * ih * iw, its nine taps at w + 9c and bias[c] (bias may be null), and writes its plane
-// at y + c * oh * ow. pad is hp x wp pixels of `lanes` floats each (64-byte aligned), pixel
-// (py, px) holding input (py - ph, px - pw); hp and wp are what the windows cover. The caller
-// zeroes pad once for all blocks of a convolution: the kernel writes only the input's pixels.
-// clamp: outputs clamped to [lo, hi] as the clamp kernel does (Relu, Clip).
-struct DepthwiseBlock {
+// Up to `lanes` channel planes of one image for a kernel with channels in the vector lanes
+// (simd/channel_lanes.h). Channel c reads its plane at x + c * ih * iw and writes its plane at
+// y + c * oh * ow. pad is hp x wp pixels of `lanes` floats each (64-byte aligned), pixel
+// (py, px) holding input (py - ph, px - pw); hp and wp are what the windows cover. The kernel
+// writes only the input's pixels: the caller fills the padding once for all blocks.
+struct LanesPlanes {
   const float* x = nullptr;
-  const float* w = nullptr;
-  const float* bias = nullptr;
   float* y = nullptr;
   float* pad = nullptr;
   int channels = 0;
   int64_t ih = 0, iw = 0, oh = 0, ow = 0, sh = 1, sw = 1, ph = 0, pw = 0, hp = 0, wp = 0;
+};
+
+// A 3x3 undilated depthwise convolution: channel c's nine taps at w + 9c and bias[c] (bias may
+// be null); padding zero. clamp: outputs clamped to [lo, hi] as the clamp kernel does (Relu, Clip).
+struct DepthwiseBlock : LanesPlanes {
+  const float* w = nullptr;
+  const float* bias = nullptr;
   bool clamp = false;
   float lo = 0.0f, hi = 0.0f;
+};
+
+// Max pooling, kh x kw windows (at most kMaxLanesPoolTaps taps) with dilations dh, dw, every
+// window inside the input (no padding: pad is the input's pixels).
+constexpr int kMaxLanesPoolTaps = 64;
+struct MaxPoolBlock : LanesPlanes {
+  int64_t kh = 1, kw = 1, dh = 1, dw = 1;
 };
 
 // Element-wise binary float ops with a contiguous layout: both arrays of n, or one a scalar.
@@ -79,11 +89,14 @@ struct SimdKernels {
   // padded input's polyphase planes): out[i] = bias + sum over j of w[j] * taps[j][i], multiplied
   // then added in order j = kh * 3 + kw. out must not overlap a tap.
   void (*depthwise3x3_taps)(const float* const* taps, const float* w, float bias, float* out, size_t n) = nullptr;
-  // The same convolution for `depthwise_lanes` channels at a time, channels in the lanes: the
-  // planes are transposed into pad's pixels, each output pixel is nine vector multiply-adds in
-  // the order above (so the same bits), and the outputs are transposed back.
-  int depthwise_lanes = 0;
+  // Channels per block of the channels-in-lanes kernels (simd/channel_lanes.h): the planes are
+  // transposed into pad's pixels, each output pixel is computed for all channels at once, and the
+  // outputs are transposed back. depthwise3x3_lanes: the convolution above, nine vector
+  // multiply-adds in the same order (so the same bits); max_pool_lanes: the rule of max_taps
+  // below, taps in row-major window order.
+  int channel_lanes = 0;
   void (*depthwise3x3_lanes)(const DepthwiseBlock& b) = nullptr;
+  void (*max_pool_lanes)(const MaxPoolBlock& b) = nullptr;
   // Max pooling over windows inside the input: out[i] is the running maximum of taps[t][i * stride]
   // over t = 0 .. count-1 in order, where a later value replaces the best only when greater (so
   // NaN wins only as the first tap), as the scalar max_pool_2d. out must not overlap a tap.

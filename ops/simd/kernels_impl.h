@@ -2,7 +2,7 @@
 // per-ISA translation units (ops/simd/isa_<name>.cc), each compiled with its ISA's flags.
 #pragma once
 
-#include "simd/depthwise_lanes.h"
+#include "simd/channel_lanes.h"
 #include "simd/elementwise.h"
 #include "simd/gemm_tile.h"
 #include "simd/kernels.h"
@@ -46,8 +46,9 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
   k.depthwise3x3_taps = &depthwise3x3_taps<Arch>;
-  k.depthwise_lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
+  k.channel_lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
   k.depthwise3x3_lanes = &depthwise3x3_lanes<Arch>;
+  k.max_pool_lanes = &max_pool_lanes<Arch>;
   k.max_taps = &max_taps<Arch>;
   k.winograd_input = &winograd_input<Arch>;
   k.winograd_output = &winograd_output<Arch>;
