@@ -360,6 +360,36 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
   CHECK(simd::active_isa() == best);
 }
 
+TEST_CASE("simd: global average pooling through the sum kernel is within rounding of the mean on every ISA") {
+  // Plane sizes around the vector widths and the models' 7x7 and 13x13; planes 1 and 2 only.
+  const simd::Isa best = simd::active_isa();
+  for (int64_t n : {1, 3, 7, 15, 16, 17, 33, 49, 169, 1000}) {
+    std::vector<float> x = random_floats(static_cast<size_t>(3 * n), 31);
+    for (simd::Isa isa : machine_isas()) {
+      simd::set_max_isa(isa);
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(n);
+      std::vector<float> y(3, 12345.0f);
+      if (!prims::global_avg_pool_fast(x.data(), n, y.data(), 1, 3)) {
+        CHECK(simd::kernels() == nullptr);
+        continue;
+      }
+      CHECK(y[0] == 12345.0f);
+      for (int64_t p = 1; p < 3; ++p) {
+        double sum = 0.0, mag = 0.0;
+        for (int64_t i = 0; i < n; ++i) {
+          sum += x[static_cast<size_t>(p * n + i)];
+          mag += std::fabs(x[static_cast<size_t>(p * n + i)]);
+        }
+        CHECK(std::fabs(y[static_cast<size_t>(p)] - sum / static_cast<double>(n)) <=
+              2.0 * static_cast<double>(n) * 6e-8 * mag / static_cast<double>(n) + 1e-7);
+      }
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+  CHECK(simd::active_isa() == best);
+}
+
 TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (NaN, -inf, strides, dilation)") {
   struct Case {
     int64_t c, h, w, k, stride, pad, dilation;

@@ -311,6 +311,11 @@ class PoolKernel final : public Kernel {
         walk_windows(shape_, pads_end_, x.data_as<T>(), r);
       } else if constexpr (std::is_floating_point_v<compute_t<T>>) {
         if constexpr (kKind == PoolKind::kAverage) {
+          if constexpr (kGlobal && std::is_same_v<T, float>) {
+            if (prims::global_avg_pool_fast(x.data_as<float>(), shape_.in_size(), y.data_as<float>(), 0, y.numel())) {
+              return Status();
+            }
+          }
           if (shape_.rank() <= 2) {
             prims::avg_pool_2d<T, compute_t<T>>(shape_, pads_end_[0], pads_end_.back(), count_include_pad_,
                                                 x.data_as<T>(), y.data_as<T>());

@@ -135,6 +135,16 @@ inline void max_pool_lanes(const ConvShape& s, const float* x, float* y, int64_t
   }
 }
 
+// Global average pooling of planes [first, last) of n floats each (n >= 1) through the active
+// ISA's sum kernel, which adds in lanes (so the last bits may differ from an in-order sum, as in
+// a GEMM); false when there is no SIMD table or fast paths are off (the caller pools in order).
+inline bool global_avg_pool_fast(const float* x, int64_t n, float* y, int64_t first, int64_t last) {
+  const simd::SimdKernels* kernels = fast_paths_enabled() ? simd::kernels() : nullptr;
+  if (kernels == nullptr || kernels->sum == nullptr) return false;
+  for (int64_t p = first; p < last; ++p) y[p] = kernels->sum(x + p * n, static_cast<size_t>(n)) / static_cast<float>(n);
+  return true;
+}
+
 // 2-D (or 1-D) average pooling without dilation. The divisor is the number of window elements
 // inside the input, or with count_include_pad the window clipped to the padded input
 // (pads_end_h/w: padding after each axis).
