@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
       for (int r = 0; r < 5; ++r) {
         const double t0 = now_s();
         for (int i = 0; i < reps; ++i)
-          k.fn(kc, a.data(), b, c.data(), k.nr, k.mr, k.nr, i > 0, false, simd::TileEpilogue{});
+          k.fn(kc, a.data(), b, k.nr, c.data(), k.nr, k.mr, k.nr, i > 0, false, simd::TileEpilogue{});
         times.push_back(now_s() - t0);
       }
       std::sort(times.begin(), times.end());

@@ -222,7 +222,20 @@ TEST_CASE("simd: every GEMM tile (and its narrow variant) equals gemm_ref, with 
             ep.clamp = true;
             ep.lo = -1.0f;
             ep.hi = 1.5f;
-            tile.fn(kc, a.data(), b, c.data(), ldc, m, n, true, true, ep);
+            if (n == tile.nr && kc > 1) {
+              // B as the rows of a matrix in place: ldb past nr, rows not 64-byte aligned.
+              const int64_t ldb = tile.nr + 5;
+              std::vector<float> rows(static_cast<size_t>(kc * ldb + 1), std::numeric_limits<float>::quiet_NaN());
+              for (int64_t p = 0; p < kc; ++p) {
+                for (int j = 0; j < n; ++j) rows[static_cast<size_t>(1 + p * ldb + j)] = b[p * tile.nr + j];
+              }
+              std::vector<float> c_rows = c;
+              tile.fn(kc, a.data(), rows.data() + 1, ldb, c_rows.data(), ldc, m, n, true, true, ep);
+              tile.fn(kc, a.data(), b, tile.nr, c.data(), ldc, m, n, true, true, ep);
+              CHECK(std::memcmp(c_rows.data(), c.data(), c.size() * sizeof(float)) == 0);
+            } else {
+              tile.fn(kc, a.data(), b, tile.nr, c.data(), ldc, m, n, true, true, ep);
+            }
             prims::gemm_ref<float>(false, false, m, n, kc, 1.0f, av.data(), kc, bv.data(), n, 1.0f, ref.data(), ldc);
             bool close = true;
             for (int r = 0; r < m; ++r) {
@@ -450,6 +463,8 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       conv_shape(2, 10, 10, 3, 5, 1, 2),   conv_shape(5, 6, 7, 9, 3, 1, 0, 2), conv_shape(1, 1, 1, 1, 1, 1, 0),
       conv_shape(16, 17, 15, 24, 3, 1, 1), conv_shape(300, 5, 5, 20, 3, 1, 1),  // K > one slice
       conv_shape(8, 40, 40, 10, 3, 1, 1),  // too many columns to hold a slice's B panels at once
+      conv_shape(5, 7, 9, 20, 1, 1, 0),    // 1x1: B's rows read in place, a last partial panel packed
+      conv_shape(300, 4, 20, 30, 1, 1, 0),  // 1x1 with K over one slice
   };
   for (const prims::ConvShape& s : shapes) {
     const int64_t kk = s.in_channels * s.kernel_size(), n = s.out_size();

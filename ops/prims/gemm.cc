@@ -83,7 +83,7 @@ void tile_sgemm(const SgemmPlan& plan, const simd::SimdKernels& kernels, bool tr
           pack_b_panel(BSource::matrix(b + k0 * ldb, kc, n, ldb), nullptr, kc, j0, cols, nr, kernels, b_pack);
         }
         for (int64_t i0 = 0; i0 < mc; i0 += mr) {
-          t.fn(kc, a_pack + i0 * kc, b_pack, c + (i_blk + i0) * ldc + j0, ldc,
+          t.fn(kc, a_pack + i0 * kc, b_pack, t.nr, c + (i_blk + i0) * ldc + j0, ldc,
                static_cast<int>(std::min<int64_t>(mr, mc - i0)), cols, true, false, none);
         }
       }

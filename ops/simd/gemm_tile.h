@@ -1,6 +1,7 @@
 // The GEMM micro-kernel, written once over an xsimd architecture and instantiated per ISA.
-// It keeps an MR x NV-vector block of C in registers and walks K: per step one row of the
-// B panel (NV vectors) and MR broadcasts of the A panel, MR*NV fused multiply-adds.
+// It keeps an MR x NV-vector block of C in registers and walks K: per step one row of B (NV
+// vectors, of a packed panel or of a matrix in place) and MR broadcasts of the A panel, MR*NV
+// fused multiply-adds.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -14,7 +15,7 @@ namespace onyx::simd {
 namespace {
 
 template <class Arch, int MR, int NV>
-void gemm_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n,
+void gemm_tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int m, int n,
                bool accumulate, bool last, const TileEpilogue& ep) {
   using V = xsimd::batch<float, Arch>;
   constexpr int L = static_cast<int>(V::size);
@@ -28,7 +29,7 @@ void gemm_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
   for (int64_t k = 0; k < kc; ++k) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = V::load_aligned(b + v * L);
+    for (int v = 0; v < NV; ++v) bv[v] = V::load_unaligned(b + v * L);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const V ar(a[r]);
@@ -36,7 +37,7 @@ void gemm_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
       for (int v = 0; v < NV; ++v) acc[r][v] = Fma<Arch>::apply(ar, bv[v], acc[r][v]);
     }
     a += MR;
-    b += NR;
+    b += ldb;
   }
 
   const V lo(ep.lo), hi(ep.hi);

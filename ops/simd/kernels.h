@@ -56,12 +56,13 @@ enum class Operands : uint8_t { kVecVec, kScalarVec, kVecScalar };
 struct SimdKernels {
   Isa isa = Isa::kScalar;
   // GEMM micro-kernels, several tile shapes (the caller picks the one that wastes least on
-  // its m x n): C[m x n] (+)= A_panel * B_panel over kc, where A_panel is kc x mr (k-major,
-  // mr floats per k) and B_panel is kc x nr (k-major, 64-byte aligned), both zero-padded past
-  // m and n. accumulate: add to C instead of overwriting; last: apply the epilogue.
+  // its m x n): C[m x n] (+)= A_panel * B over kc, where A_panel is kc x mr (k-major, mr floats
+  // per k, zero-padded past m) and B is kc rows of nr floats, ldb apart: a packed panel
+  // (ldb = nr, zero-padded past n) or, for a full tile, the rows of a matrix in place.
+  // accumulate: add to C instead of overwriting; last: apply the epilogue.
   struct GemmTile {
-    using Fn = void (*)(int64_t kc, const float* a_panel, const float* b_panel, float* c, int64_t ldc, int m, int n,
-                        bool accumulate, bool last, const TileEpilogue& ep);
+    using Fn = void (*)(int64_t kc, const float* a_panel, const float* b, int64_t ldb, float* c, int64_t ldc, int m,
+                        int n, bool accumulate, bool last, const TileEpilogue& ep);
     int mr = 0;
     int nr = 0;
     Fn fn = nullptr;
