@@ -19,9 +19,19 @@ namespace onyx::simd {
 // compiled for different instruction sets).
 namespace {
 
-// The planes into pad's pixels, L pixels at a time in row-major order. A last partial block is
-// redone as the last L pixels (the same values stored again); a plane of fewer than L pixels is
-// read through a zero-filled buffer.
+// f(first, n) over [0, count) in blocks of L: whole blocks, a last partial block redone as the
+// last L (the same values computed and stored again), or one block of all when count < L.
+template <int64_t L, class F>
+void lane_blocks(int64_t count, F&& f) {
+  if (count < L) {
+    f(int64_t{0}, count);
+    return;
+  }
+  for (int64_t p0 = 0; p0 < count; p0 += L) f(std::min(p0, count - L), L);
+}
+
+// The planes into pad's pixels, L pixels at a time in row-major order (a plane of fewer than L
+// pixels is read through a zero-filled buffer).
 template <class Arch>
 void planes_to_pixels(const LanesPlanes& b) {
   using V = xsimd::batch<float, Arch>;
@@ -53,15 +63,12 @@ void planes_to_pixels(const LanesPlanes& b) {
       }
     }
   };
-  if (in_px < L) {
-    load_plane(0, in_px);
-  } else {
-    for (int64_t p0 = 0; p0 < in_px; p0 += L) load_plane(std::min(p0, in_px - L), L);
-  }
+  lane_blocks<L>(in_px, load_plane);
 }
 
 // Output pixels, L at a time: pixel(t) is the vector of one output pixel whose window starts at
-// pad pixel t; then transposed back into the channels' planes (the partial-block rules above).
+// pad pixel t; then transposed back into the channels' planes (pixels past a short plane's end
+// repeat its last one and are not stored).
 template <class Arch, class Pixel>
 void pixels_to_planes(const LanesPlanes& b, Pixel&& pixel) {
   using V = xsimd::batch<float, Arch>;
@@ -89,11 +96,7 @@ void pixels_to_planes(const LanesPlanes& b, Pixel&& pixel) {
       for (int64_t j = 0; j < n; ++j) b.y[c * out_px + q0 + j] = buf[j];
     }
   };
-  if (out_px < L) {
-    store_plane(0, out_px);
-  } else {
-    for (int64_t q0 = 0; q0 < out_px; q0 += L) store_plane(std::min(q0, out_px - L), L);
-  }
+  lane_blocks<L>(out_px, store_plane);
 }
 
 template <class Arch>
