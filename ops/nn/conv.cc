@@ -489,11 +489,9 @@ class ConvKernel final : public Kernel {
       prims::conv_fast(shape_, x, w, bias, y, scratch);  // the reference, on one thread
     } else {
       ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
-        // Ranges in whole blocks of 16 channels (the widest lane block), so that no range
-        // ends in a partial block that another range has already paid for.
-        const int64_t n = task / parts, part = task % parts, blocks = (channels + 15) / 16;
-        const int64_t c0 = std::min(channels, part * blocks / parts * 16);
-        const int64_t c1 = std::min(channels, (part + 1) * blocks / parts * 16);
+        const int64_t n = task / parts, part = task % parts;
+        int64_t c0 = 0, c1 = 0;
+        simd::channel_block_range(channels, part, parts, &c0, &c1);
         if (c0 == c1) return;
         prims::conv_depthwise(shape_, n, c0, c1, x, w, bias, y,
                               static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker,

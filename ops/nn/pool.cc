@@ -287,13 +287,14 @@ class PoolKernel final : public Kernel {
                                     : std::min<int64_t>(planes, 2 * workers);
           if constexpr (std::is_same_v<T, float>) {
             if (lanes_ && prims::max_pool_lanes_applies(shape_)) {
-              // Parts in whole blocks of 16 planes (the widest lanes), one scratch block per thread.
-              const int64_t blocks = (planes + 15) / 16, lane_parts = std::min(parts, blocks);
+              // Parts in whole lane blocks of planes, one scratch block per thread.
+              const int64_t blocks = (planes + simd::kMaxChannelLanes - 1) / simd::kMaxChannelLanes;
+              const int64_t lane_parts = std::min(parts, blocks);
               const size_t own = prims::align_size(prims::max_pool_lanes_scratch_bytes(shape_));
               ctx.parallel_for(lane_parts, [&](int64_t part, int worker) {
-                prims::max_pool_lanes(shape_, x.data_as<float>(), y.data_as<float>(),
-                                      std::min(planes, part * blocks / lane_parts * 16),
-                                      std::min(planes, (part + 1) * blocks / lane_parts * 16),
+                int64_t p0 = 0, p1 = 0;
+                simd::channel_block_range(planes, part, lane_parts, &p0, &p1);
+                prims::max_pool_lanes(shape_, x.data_as<float>(), y.data_as<float>(), p0, p1,
                                       static_cast<unsigned char*>(ctx.scratch()) + static_cast<size_t>(worker) * own);
               });
               return Status();

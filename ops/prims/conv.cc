@@ -95,17 +95,16 @@ void depthwise_channel(const Geom2& g, const float* x, const float* w, float bia
 // and no per-row work. Wider rows are as fast here, without the transposes.
 struct Depthwise3x3 {
   static constexpr int64_t kLanesBelow = 64;
-  static constexpr int64_t kMaxLanes = 16;  // channels per vector on any ISA (AVX-512)
   int64_t hp, wp, hv, wv;  // padded extent that the windows cover; polyphase plane extent
   bool lanes;              // whether the shape suits channels in the lanes
   explicit Depthwise3x3(const Geom2& g)
       : hp((g.oh - 1) * g.sh + 3), wp((g.ow - 1) * g.sw + 3), hv((hp + g.sh - 1) / g.sh), wv((wp + g.sw - 1) / g.sw),
         lanes(g.ow < kLanesBelow) {}
   // Scratch floats: the planes, then the virtual output rows; for channels in the lanes, the
-  // padded pixels of kMaxLanes channels.
+  // padded pixels of simd::kMaxChannelLanes channels.
   int64_t floats(const Geom2& g) const {
     const int64_t planes = g.sh * g.sw * hv * wv + g.oh * wv;
-    return lanes ? std::max(planes, hp * wp * kMaxLanes) : planes;
+    return lanes ? std::max(planes, hp * wp * simd::kMaxChannelLanes) : planes;
   }
 };
 

@@ -1,8 +1,8 @@
 #include "prims/packed_gemm.h"
 
 #include <algorithm>
-#include <utility>
 #include <cstring>
+#include <utility>
 
 #include "prims/align.h"
 #include "prims/epilogue.h"

@@ -116,9 +116,9 @@ inline bool max_pool_lanes_applies(const ConvShape& s) {
   }
   return true;
 }
-// Scratch for one concurrent call: one block's channel-interleaved pixels (16 lanes at most).
+// Scratch for one concurrent call: one block's channel-interleaved pixels.
 inline size_t max_pool_lanes_scratch_bytes(const ConvShape& s) {
-  return static_cast<size_t>(s.in_size()) * 16 * sizeof(float) + kAlign;
+  return static_cast<size_t>(s.in_size() * simd::kMaxChannelLanes) * sizeof(float) + kAlign;
 }
 // Planes [first, last) of all images (a block of lanes may span two images: planes are contiguous).
 inline void max_pool_lanes(const ConvShape& s, const float* x, float* y, int64_t first, int64_t last, void* scratch) {
