@@ -9,6 +9,7 @@
 // on what run() computes (NonZero, Loop) obtain outputs with RunContext::output(i, dtype, dims).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -182,6 +183,16 @@ class PrepareContext {
   SubgraphProvider* subgraphs_ = nullptr;
   const Graph* graph_ = nullptr;
 };
+
+// Part `part` of `parts` of [0, count) in whole blocks of `block` items, as [*begin, *end): the
+// blocks are shared out evenly (their counts differ by one at most); the last block may be
+// partial and a part may be empty. For splitting work between threads without a range ending
+// in a partial block that another range also pays for (a micro-tile, a block of lanes).
+inline void block_range(int64_t count, int64_t block, int64_t part, int64_t parts, int64_t* begin, int64_t* end) {
+  const int64_t blocks = (count + block - 1) / block;
+  *begin = std::min(count, part * blocks / parts * block);
+  *end = std::min(count, (part + 1) * blocks / parts * block);
+}
 
 class RunContext {
  public:

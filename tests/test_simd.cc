@@ -525,11 +525,12 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
 
 TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, block and channel split") {
   // Odd and even output sizes (the last tile row and column overhang), channels around the
-  // vector widths, no padding, one 1x1 output, and one with several blocks of tile rows and
-  // more input channels than one K slice of the packed GEMM.
+  // vector widths, no padding, one 1x1 output, one with several blocks of tile rows and more
+  // input channels than one K slice of the packed GEMM, and a tall one split into blocks.
   const prims::ConvShape shapes[] = {
       conv_shape(3, 5, 7, 5, 3, 1, 1),     conv_shape(16, 9, 11, 13, 3, 1, 0), conv_shape(17, 15, 15, 33, 3, 1, 1),
       conv_shape(1, 1, 1, 1, 3, 1, 1),     conv_shape(8, 2, 20, 9, 3, 1, 1),  conv_shape(260, 40, 40, 20, 3, 1, 1),
+      conv_shape(8, 20, 6, 9, 3, 1, 1),
   };
   for (const prims::ConvShape& s : shapes) {
     REQUIRE(prims::Winograd3x3::applies(s));
@@ -547,16 +548,21 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
     for (double& v : wd) v = std::fabs(v);
     for (double& v : bd) v = std::fabs(v);
     prims::conv_ref<double>(s, xd.data(), wd.data(), bd.data(), mag.data());
+    // Blocks for 1, 2 and 3 threads (the 10 tile rows of the 20x6 image: one block, 5 + 5, and
+    // one again: 4 + 4 + 2 would leave a thread idle).
+    std::vector<std::pair<simd::Isa, int64_t>> runs;
     for (simd::Isa isa : machine_isas()) {
+      for (int64_t parts : {1, 2, 3}) runs.emplace_back(isa, parts);
+    }
+    for (auto [isa, parts] : runs) {
       CAPTURE(simd::isa_name(isa));
       CAPTURE(c);
       CAPTURE(m);
+      CAPTURE(parts);
       prims::Winograd3x3 wg;
-      REQUIRE(wg.pack(*simd::kernels_for(isa), w.data(), m, c, s.out[0], s.out[1]).ok());
+      REQUIRE(wg.pack(*simd::kernels_for(isa), w.data(), s, parts).ok());
+      if (s.in[0] == 20) CHECK(wg.blocks() == (parts == 2 ? 2 : 1));
       if (c == 260) CHECK(wg.blocks() > 1);
-      std::vector<float> padded(static_cast<size_t>(c * wg.padded_h() * wg.padded_w()));
-      prims::pad_planes(x.data(), s.in[0], s.in[1], s.pads[0], s.pads[1], wg.padded_h(), wg.padded_w(), 0, c,
-                        padded.data());
       std::vector<unsigned char> scratch(wg.scratch_bytes());
       std::vector<unsigned char> shared(wg.block_scratch_bytes()), own0(wg.worker_scratch_bytes()),
           own1(wg.worker_scratch_bytes());
@@ -576,12 +582,12 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
         }
         for (int64_t b = 0; b < wg.blocks(); ++b) {
           if (mode == 0) {
-            wg.run(padded.data(), y.data(), nullptr, ep, scratch.data(), b);
+            wg.run(x.data(), y.data(), nullptr, ep, scratch.data(), b);
             continue;
           }
           const int64_t cs = c / 3, ms = 2 * m / 3;
-          wg.transform_input(padded.data(), b, 0, cs, shared.data(), own0.data());
-          wg.transform_input(padded.data(), b, cs, c, shared.data(), own1.data());
+          wg.transform_input(x.data(), b, 0, cs, shared.data(), own0.data());
+          wg.transform_input(x.data(), b, cs, c, shared.data(), own1.data());
           for (int e = 15; e >= 0; --e) wg.multiply(b, e, shared.data(), e % 2 != 0 ? own0.data() : own1.data());
           wg.transform_output(b, 0, ms, y.data(), z.data(), ep, shared.data(), own1.data());
           wg.transform_output(b, ms, m, y.data(), y.data(), ep, shared.data(), own0.data());
@@ -810,14 +816,16 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   //   batch runs in two chunks;
   //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges; and
   //   2x100x14x14: channels in the lanes, ranges in blocks of 16 with a partial last one;
-  //   1x64x28x28 and 4x64x28x28 -> 64 channels, Winograd: each block's phases shared.
+  //   1x64x28x28 and 4x64x28x28 -> 64 channels, Winograd: two blocks of 7 tile rows, four images,
+  //   each thread a run of whole blocks; 1x64x14x14: one block (4 + 3 rows would be uneven), its
+  //   phases shared.
   // A Relu follows (fused into the convolution). One thread must also match the scalar reference.
   struct Case {
     int64_t batch, c, hw, m, group = 1;
   };
   for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}, Case{3, 16, 300, 4},
                         Case{2, 64, 28, 64, 64}, Case{2, 100, 14, 100, 100}, Case{1, 64, 28, 64},
-                        Case{4, 64, 28, 64}}) {
+                        Case{4, 64, 28, 64}, Case{1, 64, 14, 64}}) {
     CAPTURE(k.m);
     const Dims xs = {k.batch, k.c, k.hw, k.hw};
     auto model = [&] {

@@ -268,13 +268,10 @@ class ConvKernel final : public Kernel {
     wp_ = (shape_.out[axis_w] - 1) * shape_.strides[axis_w] + (shape_.kernel[axis_w] - 1) * shape_.dilations[axis_w] + 1;
     pad_ = pad_top_ > 0 || pad_left_ > 0 || hp_ > ih || wp_ > iw;
     if (use_winograd()) {
-      // Winograd reads 4x4 patches of tiles of 2x2 outputs: a padded copy that covers them.
+      // Winograd pads the rows each block reads itself.
       winograd_ = std::make_unique<prims::Winograd3x3>();
-      ONYX_TRY(winograd_->pack(*kernels, w->data_as<float>(), shape_.out_channels, shape_.in_channels, shape_.out[0],
-                               shape_.out[1]));
-      hp_ = winograd_->padded_h();
-      wp_ = winograd_->padded_w();
-      pad_ = true;
+      ONYX_TRY(winograd_->pack(*kernels, w->data_as<float>(), shape_, workers_));
+      pad_ = false;
     }
     if (pad_) {
       constexpr int64_t kMaxPaddedFloats = int64_t{1} << 22;
@@ -360,10 +357,10 @@ class ConvKernel final : public Kernel {
       const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
       const bool whole = workers == 1 || images >= 4 * workers;
       const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
-      const int64_t chunk = whole        ? out_size
-                            : split_rows ? (row_tiles + workers - 1) / workers * mr
-                                         : std::max<int64_t>(1, tiles / (4 * workers)) * nr;
-      const int64_t parts = split_rows ? (mg + chunk - 1) / chunk : (out_size + chunk - 1) / chunk;
+      // Columns: about four parts per thread (a thread slowed by another tenant takes fewer), of
+      // whole micro-tiles shared out evenly (uneven parts left conv1's second thread idle for a
+      // third of the layer).
+      const int64_t parts = whole ? 1 : split_rows ? workers : std::min(tiles, 4 * workers);
       const int64_t x_size = pad_ ? src_size : in_size;
       ctx.parallel_for(images * parts, [&](int64_t task, int worker) {
         const int64_t image = task / parts, part = task % parts;
@@ -375,42 +372,42 @@ class ConvKernel final : public Kernel {
         const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
         float* c = y + ((n0 + n) * shape_.out_channels + g * mg) * out_size;
         unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
-        const int64_t begin = part * chunk;
+        int64_t begin = 0, end = 0;
         if (split_rows) {
-          gemm.run(b, c, out_size, has_sum_, ep, own, 0, out_size, begin, std::min(mg, begin + chunk));
+          block_range(mg, mr, part, parts, &begin, &end);
+          gemm.run(b, c, out_size, has_sum_, ep, own, 0, out_size, begin, end);
         } else {
-          gemm.run(b, c, out_size, has_sum_, ep, own, begin, std::min(out_size, begin + chunk));
+          block_range(out_size, nr, part, parts, &begin, &end);
+          gemm.run(b, c, out_size, has_sum_, ep, own, begin, end);
         }
       });
     }
   }
 
-  // Winograd: per chunk of images, the padded copy (planes shared between threads), then the
-  // blocks of tile rows. Threads take whole blocks (each with its own block scratch) when there
-  // are two per thread and the transformed weights are small (ResNet-18's 56x56 layers: 256 KB);
-  // otherwise they share each block's three phases: input channels, the 16 products, output
-  // channels, so that none streams all of large weights or repeats another's transform. (Whole
-  // blocks everywhere: the 28x28 and 14x14 layers ran 1.35-1.5x faster on two threads, now
-  // 1.5-1.75x; sharing everywhere: the 56x56 layers 1.37x instead of 1.5x.)
+  // Winograd: the blocks of tile rows of every image. Threads take whole blocks (each with its
+  // own block scratch) when they can share them evenly: each thread takes one run of
+  // consecutive blocks, so it reads the input rows and writes the output rows that it also
+  // wrote and reads in the layers before and after (reading what the other core wrote ran at a
+  // quarter of the speed). Otherwise (ResNet-18's 14x14 layers are one block) they share each
+  // block's three phases: input channels, the 16 products, output channels.
   bool winograd_whole_blocks(int64_t workers) const {
-    constexpr int64_t kSmallWeights = 512 * 1024;
-    return workers > 1 && pad_images_ * winograd_->blocks() >= 2 * workers &&
-           16 * shape_.out_channels * shape_.in_channels * static_cast<int64_t>(sizeof(float)) <= kSmallWeights;
+    const int64_t tasks = shape_.batch * winograd_->blocks();
+    return workers > 1 && tasks >= workers && (tasks % workers == 0 || tasks >= 4 * workers);
   }
 
   size_t winograd_scratch_bytes() const {
     const size_t block = align_size(winograd_->block_scratch_bytes());
     const size_t own = align_size(winograd_->worker_scratch_bytes());
     const auto w = static_cast<size_t>(workers_);
-    return (winograd_whole_blocks(workers_) ? block * w : block) + own * w + padded_bytes();
+    return (winograd_whole_blocks(workers_) ? block * w : block) + own * w;
   }
 
   void run_winograd(RunContext& ctx) {
     const float* x = ctx.input(0).data_as<float>();
     float* y = ctx.output(0).data_as<float>();
     const prims::Winograd3x3& wg = *winograd_;
-    const int64_t ih = shape_.in[0], iw = shape_.in[1], c = shape_.in_channels, m = shape_.out_channels;
-    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), src_size = hp_ * wp_;
+    const int64_t c = shape_.in_channels, m = shape_.out_channels;
+    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size();
     // Z is added as the outputs are written (no copy of it into y first).
     const float* z = has_sum_ ? ctx.input(3).data_as<float>() : nullptr;
     simd::TileEpilogue ep = act_;
@@ -420,48 +417,41 @@ class ConvKernel final : public Kernel {
     // The scratch holds a block per thread only when whole blocks pay for the threads prepared for.
     const bool block_each = winograd_whole_blocks(workers_);
     const bool whole = workers > 1 && block_each;
-    // Scratch: block scratch (one, or one per worker), each worker's own, the padded copy.
+    // Scratch: block scratch (one, or one per worker), then each worker's own.
     const size_t block_bytes = align_size(wg.block_scratch_bytes()), own_bytes = align_size(wg.worker_scratch_bytes());
     auto* blocks_at = static_cast<unsigned char*>(ctx.scratch());
     unsigned char* own = blocks_at + (block_each ? block_bytes * static_cast<size_t>(workers_) : block_bytes);
-    auto* padded = reinterpret_cast<float*>(own + own_bytes * static_cast<size_t>(workers_));
     auto block_of = [&](int worker) { return blocks_at + (whole ? static_cast<size_t>(worker) * block_bytes : 0); };
     auto own_of = [&](int worker) { return own + static_cast<size_t>(worker) * own_bytes; };
     const int64_t blocks = wg.blocks();
-    for (int64_t n0 = 0; n0 < shape_.batch; n0 += pad_images_) {
-      const int64_t batch = std::min(pad_images_, shape_.batch - n0);
-      const int64_t planes = batch * c;
-      const int64_t pieces = std::min(workers, planes);
-      ctx.parallel_for(pieces, [&](int64_t piece, int) {
-        prims::pad_planes(x + n0 * c * in_size, ih, iw, pad_top_, pad_left_, hp_, wp_, piece * planes / pieces,
-                          (piece + 1) * planes / pieces, padded);
-      });
-      auto image = [&](int64_t n) { return padded + n * c * src_size; };
-      auto out = [&](int64_t n) { return y + (n0 + n) * m * out_size; };
-      auto sum = [&](int64_t n) { return z != nullptr ? z + (n0 + n) * m * out_size : nullptr; };
-      if (whole) {
-        ctx.parallel_for(batch * blocks, [&](int64_t task, int worker) {
+    auto image = [&](int64_t n) { return x + n * c * in_size; };
+    auto out = [&](int64_t n) { return y + n * m * out_size; };
+    auto sum = [&](int64_t n) { return z != nullptr ? z + n * m * out_size : nullptr; };
+    if (whole) {
+      const int64_t tasks = shape_.batch * blocks;
+      ctx.parallel_for(workers, [&](int64_t part, int worker) {
+        unsigned char* mine = block_of(worker);
+        for (int64_t task = part * tasks / workers; task < (part + 1) * tasks / workers; ++task) {
           const int64_t n = task / blocks, b = task % blocks;
-          unsigned char* mine = block_of(worker);
           wg.transform_input(image(n), b, 0, c, mine, own_of(worker));
           for (int e = 0; e < 16; ++e) wg.multiply(b, e, mine, own_of(worker));
           wg.transform_output(b, 0, m, out(n), sum(n), ep, mine, own_of(worker));
-        });
-        continue;
-      }
-      for (int64_t n = 0; n < batch; ++n) {
-        for (int64_t b = 0; b < blocks; ++b) {
-          ctx.parallel_for(workers, [&](int64_t part, int worker) {
-            wg.transform_input(image(n), b, part * c / workers, (part + 1) * c / workers, blocks_at, own_of(worker));
-          });
-          ctx.parallel_for(16, [&](int64_t e, int worker) {
-            wg.multiply(b, static_cast<int>(e), blocks_at, own_of(worker));
-          });
-          ctx.parallel_for(workers, [&](int64_t part, int worker) {
-            wg.transform_output(b, part * m / workers, (part + 1) * m / workers, out(n), sum(n), ep, blocks_at,
-                                own_of(worker));
-          });
         }
+      });
+      return;
+    }
+    for (int64_t n = 0; n < shape_.batch; ++n) {
+      for (int64_t b = 0; b < blocks; ++b) {
+        ctx.parallel_for(workers, [&](int64_t part, int worker) {
+          wg.transform_input(image(n), b, part * c / workers, (part + 1) * c / workers, blocks_at, own_of(worker));
+        });
+        ctx.parallel_for(16, [&](int64_t e, int worker) {
+          wg.multiply(b, static_cast<int>(e), blocks_at, own_of(worker));
+        });
+        ctx.parallel_for(workers, [&](int64_t part, int worker) {
+          wg.transform_output(b, part * m / workers, (part + 1) * m / workers, out(n), sum(n), ep, blocks_at,
+                              own_of(worker));
+        });
       }
     }
   }
@@ -491,7 +481,7 @@ class ConvKernel final : public Kernel {
       ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
         const int64_t n = task / parts, part = task % parts;
         int64_t c0 = 0, c1 = 0;
-        simd::channel_block_range(channels, part, parts, &c0, &c1);
+        block_range(channels, simd::kMaxChannelLanes, part, parts, &c0, &c1);
         if (c0 == c1) return;
         prims::conv_depthwise(shape_, n, c0, c1, x, w, bias, y,
                               static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker,

@@ -293,7 +293,7 @@ class PoolKernel final : public Kernel {
               const size_t own = prims::align_size(prims::max_pool_lanes_scratch_bytes(shape_));
               ctx.parallel_for(lane_parts, [&](int64_t part, int worker) {
                 int64_t p0 = 0, p1 = 0;
-                simd::channel_block_range(planes, part, lane_parts, &p0, &p1);
+                block_range(planes, simd::kMaxChannelLanes, part, lane_parts, &p0, &p1);
                 prims::max_pool_lanes(shape_, x.data_as<float>(), y.data_as<float>(), p0, p1,
                                       static_cast<unsigned char*>(ctx.scratch()) + static_cast<size_t>(worker) * own);
               });

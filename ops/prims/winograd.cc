@@ -16,10 +16,6 @@ namespace {
 // columns), 4 MiB the same.
 constexpr int64_t kBlockBytes = 2048 * 1024;
 
-// A thread's own scratch: the columns of four input rows (even, odd), or one tile row's 2x2
-// outputs, for tiles_w tiles; then a GEMM panel.
-size_t columns_bytes(int64_t tiles_w) { return align_size(8 * static_cast<size_t>(tiles_w + 1) * sizeof(float)); }
-
 // Floats between the 16 matrices of a block (n floats each): whole cache lines, an odd number
 // of them, so that the 16 streams a transform reads or writes at once fall in different cache
 // sets (a multiple of 4 KiB would put them all in one set and alias their loads and stores).
@@ -54,17 +50,30 @@ bool Winograd3x3::applies(const ConvShape& s) {
          s.strides[1] == 1 && s.dilations[0] == 1 && s.dilations[1] == 1;
 }
 
-Status Winograd3x3::pack(const simd::SimdKernels& kernels, const float* w, int64_t m, int64_t c, int64_t out_h,
-                         int64_t out_w) {
+Status Winograd3x3::pack(const simd::SimdKernels& kernels, const float* w, const ConvShape& s, int64_t parts) {
   kernels_ = &kernels;
+  const int64_t m = s.out_channels, c = s.in_channels;
   m_ = m;
   c_ = c;
-  out_h_ = out_h;
-  out_w_ = out_w;
-  tiles_h_ = (out_h + 1) / 2;
-  tiles_w_ = (out_w + 1) / 2;
+  in_h_ = s.in[0];
+  in_w_ = s.in[1];
+  pad_top_ = s.pads[0];
+  pad_left_ = s.pads[1];
+  out_h_ = s.out[0];
+  out_w_ = s.out[1];
+  tiles_h_ = (out_h_ + 1) / 2;
+  tiles_w_ = (out_w_ + 1) / 2;
   const int64_t row_bytes = 16 * (m + c) * tiles_w_ * static_cast<int64_t>(sizeof(float));
-  block_rows_ = std::clamp<int64_t>(kBlockBytes / std::max<int64_t>(row_bytes, 1), 1, std::max<int64_t>(tiles_h_, 1));
+  // As few blocks as fit kBlockBytes, of rows shared out evenly (28 tile rows at most 9 to a
+  // block: 7, 7, 7, 7, not 9, 9, 9, 1); a multiple of `parts` when that leaves the threads'
+  // shares within 10% of equal (7 rows in 4 + 3 do not: one thread would wait).
+  const int64_t rows = std::max<int64_t>(tiles_h_, 1);
+  const int64_t most = std::max<int64_t>(kBlockBytes / std::max<int64_t>(row_bytes, 1), 1);
+  int64_t blocks = (rows + most - 1) / most;
+  parts = std::max<int64_t>(parts, 1);
+  const int64_t shared = (blocks + parts - 1) / parts * parts;
+  if (shared <= rows && 10 * rows >= 9 * shared * ((rows + shared - 1) / shared)) blocks = shared;
+  block_rows_ = (rows + blocks - 1) / blocks;
   // U as 16 matrices [m][c], one per element of the transformed tile (apart by an odd number
   // of cache lines: the transform writes all 16 at once).
   const int64_t us = matrix_stride(m * c);
@@ -81,6 +90,20 @@ Status Winograd3x3::pack(const simd::SimdKernels& kernels, const float* w, int64
     ONYX_TRY(gemm_[e].pack(kernels, u.get() + e * us, m, c, c, block_rows_ * tiles_w_));
   }
   return Status();
+}
+
+struct Winograd3x3::Own {
+  float* rows;     // [2 * block_rows + 2][padded_w]
+  float* columns;  // [8][tiles_w + 1]
+  void* gemm;
+};
+
+Winograd3x3::Own Winograd3x3::own_at(void* own) const {
+  Own o;
+  o.rows = align_ptr<float>(own);
+  o.columns = o.rows + rows_bytes() / sizeof(float);
+  o.gemm = o.columns + columns_bytes() / sizeof(float);
+  return o;
 }
 
 // Where one block's matrices are in the block scratch: V (16 matrices of c x nt) then the
@@ -112,24 +135,28 @@ size_t Winograd3x3::block_scratch_bytes() const {
 }
 
 size_t Winograd3x3::worker_scratch_bytes() const {
-  return columns_bytes(tiles_w_) + gemm_[0].scratch_bytes() + kAlign;
+  return rows_bytes() + columns_bytes() + gemm_[0].scratch_bytes() + kAlign;
 }
 
 size_t Winograd3x3::scratch_bytes() const { return align_size(block_scratch_bytes()) + worker_scratch_bytes(); }
 
-void Winograd3x3::transform_input(const float* padded, int64_t block, int64_t c_begin, int64_t c_end,
+void Winograd3x3::transform_input(const float* x, int64_t block, int64_t c_begin, int64_t c_end,
                                   void* block_scratch, void* own) const {
-  // V: per channel and tile row, the four input rows split into even and odd columns, then
-  // transformed; element i of the tile goes to matrix i, row = input channel, column = tile.
+  // V: per channel, the block's padded rows; per tile row, its four rows split into even and
+  // odd columns, then transformed; element i of the tile goes to matrix i, row = input
+  // channel, column = tile.
   const Block b = block_at(block, block_scratch);
-  const int64_t tw = tiles_w_, pw = padded_w(), ph = padded_h();
-  float* even = align_ptr<float>(own);
+  const Own o = own_at(own);
+  const int64_t tw = tiles_w_, pw = padded_w();
+  float* even = o.columns;
   float* odd = even + 4 * (tw + 1);
   const simd::SimdKernels& k = *kernels_;
   for (int64_t ch = c_begin; ch < c_end; ++ch) {
-    const float* plane = padded + ch * ph * pw;
+    // Padded rows [2 * t0, 2 * t1 + 2) of the channel: input row i is padded row i + pad_top.
+    pad_planes(x + ch * in_h_ * in_w_, in_h_, in_w_, pad_top_ - 2 * b.t0, pad_left_, 2 * (b.t1 - b.t0) + 2, pw, 0,
+               1, o.rows);
     for (int64_t ti = b.t0; ti < b.t1; ++ti) {
-      const float* rows = plane + 2 * ti * pw;
+      const float* rows = o.rows + 2 * (ti - b.t0) * pw;
       k.gather_rows(rows, nullptr, pw, 4, 2, static_cast<int>(tw + 1), even, tw + 1);
       k.gather_rows(rows + 1, nullptr, pw, 4, 2, static_cast<int>(tw + 1), odd, tw + 1);
       k.winograd_input(even, odd, tw + 1, tw, b.v + ch * b.nt + (ti - b.t0) * tw, b.vs);
@@ -140,9 +167,8 @@ void Winograd3x3::transform_input(const float* padded, int64_t block, int64_t c_
 void Winograd3x3::multiply(int64_t block, int e, void* block_scratch, void* own) const {
   // The sum over input channels: product e = U_e [m x c] * V_e [c x nt].
   const Block b = block_at(block, block_scratch);
-  void* gemm_scratch = align_ptr<float>(own) + columns_bytes(tiles_w_) / sizeof(float);
   gemm_[e].run(BSource::matrix(b.v + e * b.vs, c_, b.nt, b.nt), b.prod + e * b.ps, b.nt, false, simd::TileEpilogue{},
-               gemm_scratch, 0, b.nt);
+               own_at(own).gemm, 0, b.nt);
 }
 
 void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, const float* z,
@@ -152,7 +178,7 @@ void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end
   // the clamp (only outputs that exist: the last tile row or column may overhang).
   const Block b = block_at(block, block_scratch);
   const int64_t tw = tiles_w_, ow = out_w_;
-  float* quads = align_ptr<float>(own);  // [4][tw]: top even, top odd, bottom even, bottom odd
+  float* quads = own_at(own).columns;  // [4][tw]: top even, top odd, bottom even, bottom odd
   auto finish = [&](float x, float* dst, const float* add, float bias) {
     *dst = finish_scalar(add != nullptr ? x + *add : x, bias, ep);
   };
@@ -178,10 +204,10 @@ void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end
   }
 }
 
-void Winograd3x3::run(const float* padded, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
+void Winograd3x3::run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
                       int64_t block) const {
   void* own = static_cast<unsigned char*>(scratch) + align_size(block_scratch_bytes());
-  transform_input(padded, block, 0, c_, scratch, own);
+  transform_input(x, block, 0, c_, scratch, own);
   for (int e = 0; e < 16; ++e) multiply(block, e, scratch, own);
   transform_output(block, 0, m_, y, z, ep, scratch, own);
 }

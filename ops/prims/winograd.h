@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "onyx/status.h"
+#include "prims/align.h"
 #include "prims/conv.h"
 #include "prims/packed_gemm.h"
 #include "simd/kernels.h"
@@ -28,13 +29,11 @@ class Winograd3x3 {
   // dilation 1, group 1).
   static bool applies(const ConvShape& s);
 
-  // Transforms and packs w ([m][c][3][3]) for `kernels`, for outputs of out_h x out_w.
-  Status pack(const simd::SimdKernels& kernels, const float* w, int64_t m, int64_t c, int64_t out_h, int64_t out_w);
+  // Transforms and packs w ([m][c][3][3]) for `kernels`, for a convolution of s's shape (its
+  // batch aside), in a multiple of `parts` blocks of equal rows where the image has rows enough
+  // (threads that take whole blocks then finish together).
+  Status pack(const simd::SimdKernels& kernels, const float* w, const ConvShape& s, int64_t parts = 1);
 
-  // The zero-padded input a run reads: every 4x4 patch of every tile (2 more rows and columns
-  // than the tiles' outputs; the convolution's own padding goes before the first ones).
-  int64_t padded_h() const { return 2 * tiles_h_ + 2; }
-  int64_t padded_w() const { return 2 * tiles_w_ + 2; }
   int64_t blocks() const { return (tiles_h_ + block_rows_ - 1) / block_rows_; }
 
   // A block runs in three phases; each splits into ranges that threads can share, and must end
@@ -42,8 +41,11 @@ class Winograd3x3 {
   // input and products, one per block in flight) and each thread's own scratch.
   size_t block_scratch_bytes() const;
   size_t worker_scratch_bytes() const;
-  // V for input channels [c_begin, c_end) of block `block` of `padded` ([c][padded_h][padded_w]).
-  void transform_input(const float* padded, int64_t block, int64_t c_begin, int64_t c_end, void* block_scratch,
+  // V for input channels [c_begin, c_end) of block `block` of the image x ([c][in_h][in_w]).
+  // Each channel's rows that the block reads are zero-padded in the thread's own scratch: no
+  // padded copy of the image, and a thread reads only the rows of its blocks (on two cores, a
+  // padded copy that both wrote made each read the other's half, slowly).
+  void transform_input(const float* x, int64_t block, int64_t c_begin, int64_t c_end, void* block_scratch,
                        void* own) const;
   // Product e (of 16): the transformed weights' matrix e times V's.
   void multiply(int64_t block, int e, void* block_scratch, void* own) const;
@@ -54,14 +56,27 @@ class Winograd3x3 {
 
   // All three phases of a block on one thread, with scratch_bytes() of scratch.
   size_t scratch_bytes() const;
-  void run(const float* padded, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
+  void run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
            int64_t block) const;
 
  private:
   const simd::SimdKernels* kernels_ = nullptr;  // the table the GEMMs and transforms are from
   int64_t m_ = 0, c_ = 0, out_h_ = 0, out_w_ = 0;
+  int64_t in_h_ = 0, in_w_ = 0, pad_top_ = 0, pad_left_ = 0;
   int64_t tiles_h_ = 0, tiles_w_ = 0, block_rows_ = 1;
   PackedGemm gemm_[16];  // one per element of the 4x4 transformed tile
+
+  // The zero-padded input every tile's 4x4 patch reads: 2 more rows and columns than the
+  // tiles' outputs, the convolution's own padding before the first ones.
+  int64_t padded_w() const { return 2 * tiles_w_ + 2; }
+  // A thread's own scratch: the block's padded rows of one channel, the columns of four of
+  // them (even, odd) or one tile row's 2x2 outputs, then a GEMM panel.
+  struct Own;
+  Own own_at(void* own) const;
+  size_t rows_bytes() const {
+    return align_size(static_cast<size_t>((2 * block_rows_ + 2) * padded_w()) * sizeof(float));
+  }
+  size_t columns_bytes() const { return align_size(8 * static_cast<size_t>(tiles_w_ + 1) * sizeof(float)); }
 
   struct Block;
   Block block_at(int64_t block, void* block_scratch) const;

@@ -47,13 +47,6 @@ struct DepthwiseBlock : LanesPlanes {
 // scratch is sized for it, and threads split channels in whole blocks of it so that no range
 // ends in a partial block that another range also pays for.
 constexpr int64_t kMaxChannelLanes = 16;
-// Part `part` of `parts` of [0, count) in whole blocks of kMaxChannelLanes, as [*begin, *end)
-// (the last block may be partial; a part may be empty).
-inline void channel_block_range(int64_t count, int64_t part, int64_t parts, int64_t* begin, int64_t* end) {
-  const int64_t blocks = (count + kMaxChannelLanes - 1) / kMaxChannelLanes;
-  *begin = std::min(count, part * blocks / parts * kMaxChannelLanes);
-  *end = std::min(count, (part + 1) * blocks / parts * kMaxChannelLanes);
-}
 
 // Max pooling, kh x kw windows (at most kMaxLanesPoolTaps taps) with dilations dh, dw, every
 // window inside the input (no padding: pad is the input's pixels).
