@@ -1,8 +1,17 @@
 #include "thread_pool.h"
 
 namespace onyx {
+namespace {
 
-ThreadPool::ThreadPool(int workers) {
+uint64_t range_of(int64_t begin, int64_t end) {
+  return static_cast<uint64_t>(begin) << 32 | static_cast<uint64_t>(end);
+}
+int64_t begin_of(uint64_t r) { return static_cast<int64_t>(r >> 32); }
+int64_t end_of(uint64_t r) { return static_cast<int64_t>(r & 0xFFFFFFFFu); }
+
+}  // namespace
+
+ThreadPool::ThreadPool(int workers) : shares_(new Share[static_cast<size_t>(workers < 1 ? 1 : workers)]) {
   for (int i = 1; i < workers; ++i) threads_.emplace_back([this, i] { work(i); });
 }
 
@@ -15,19 +24,36 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : threads_) t.join();
 }
 
-int64_t ThreadPool::drain(int worker) {
-  int64_t ran = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (next_ < tasks_) {
-    const int64_t task = next_++;
-    lock.unlock();
-    fn_(context_, task, worker);
-    ++ran;
-    lock.lock();
-    ++finished_;
+bool ThreadPool::take(int worker, int64_t* task) {
+  const int n = workers();
+  for (int i = 0; i < n; ++i) {
+    const bool own = i == 0;
+    std::atomic<uint64_t>& range = shares_[static_cast<size_t>((worker + i) % n)].range;
+    uint64_t r = range.load(std::memory_order_acquire);
+    while (begin_of(r) < end_of(r)) {
+      const uint64_t rest = own ? range_of(begin_of(r) + 1, end_of(r)) : range_of(begin_of(r), end_of(r) - 1);
+      if (range.compare_exchange_weak(r, rest, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        *task = own ? begin_of(r) : end_of(r) - 1;
+        return true;
+      }
+    }
   }
-  if (finished_ == tasks_) done_.notify_all();
-  return ran;
+  return false;
+}
+
+void ThreadPool::drain(int worker) {
+  int64_t task = 0;
+  while (take(worker, &task)) {
+    // The job is read after taking one of its tasks (see fn_): it stays until that task is done.
+    void (*fn)(void*, int64_t, int) = fn_;
+    void* context = context_;
+    const int64_t tasks = tasks_;
+    fn(context, task, worker);
+    if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_all();
+    }
+  }
 }
 
 void ThreadPool::work(int worker) {
@@ -50,7 +76,8 @@ void ThreadPool::work(int worker) {
 
 void ThreadPool::run(int64_t tasks, void (*fn)(void*, int64_t, int), void* context) {
   if (tasks <= 0) return;
-  if (threads_.empty() || tasks == 1) {
+  const int n = workers();
+  if (n == 1 || tasks == 1 || tasks > kMaxTasks) {
     for (int64_t t = 0; t < tasks; ++t) fn(context, t, 0);
     return;
   }
@@ -59,9 +86,12 @@ void ThreadPool::run(int64_t tasks, void (*fn)(void*, int64_t, int), void* conte
     fn_ = fn;
     context_ = context;
     tasks_ = tasks;
-    next_ = 0;
-    finished_ = 0;
-    ++generation_;
+    finished_.store(0, std::memory_order_relaxed);
+    for (int w = 0; w < n; ++w) {
+      shares_[static_cast<size_t>(w)].range.store(range_of(w * tasks / n, (w + 1) * tasks / n),
+                                                  std::memory_order_release);
+    }
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   drain(0);
@@ -70,8 +100,7 @@ void ThreadPool::run(int64_t tasks, void (*fn)(void*, int64_t, int), void* conte
     if (polls % 64 == 0 && std::chrono::steady_clock::now() >= until) break;
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return finished_ == tasks_; });
-  tasks_ = 0;  // late wakers find nothing to do
+  done_.wait(lock, [&] { return finished_.load(std::memory_order_acquire) == tasks; });
 }
 
 }  // namespace onyx

@@ -385,11 +385,11 @@ class ConvKernel final : public Kernel {
   }
 
   // Winograd: the blocks of tile rows of every image. Threads take whole blocks (each with its
-  // own block scratch) when they can share them evenly: each thread takes one run of
+  // own block scratch) when they can share them evenly: the pool deals each thread a run of
   // consecutive blocks, so it reads the input rows and writes the output rows that it also
-  // wrote and reads in the layers before and after (reading what the other core wrote ran at a
-  // quarter of the speed). Otherwise (ResNet-18's 14x14 layers are one block) they share each
-  // block's three phases: input channels, the 16 products, output channels.
+  // wrote and reads in the layers before and after. Otherwise (ResNet-18's 14x14 layers are
+  // one block) they share each block's three phases: input channels, the 16 products, output
+  // channels.
   bool winograd_whole_blocks(int64_t workers) const {
     const int64_t tasks = shape_.batch * winograd_->blocks();
     return workers > 1 && tasks >= workers && (tasks % workers == 0 || tasks >= 4 * workers);
@@ -428,15 +428,12 @@ class ConvKernel final : public Kernel {
     auto out = [&](int64_t n) { return y + n * m * out_size; };
     auto sum = [&](int64_t n) { return z != nullptr ? z + n * m * out_size : nullptr; };
     if (whole) {
-      const int64_t tasks = shape_.batch * blocks;
-      ctx.parallel_for(workers, [&](int64_t part, int worker) {
+      ctx.parallel_for(shape_.batch * blocks, [&](int64_t task, int worker) {
+        const int64_t n = task / blocks, b = task % blocks;
         unsigned char* mine = block_of(worker);
-        for (int64_t task = part * tasks / workers; task < (part + 1) * tasks / workers; ++task) {
-          const int64_t n = task / blocks, b = task % blocks;
-          wg.transform_input(image(n), b, 0, c, mine, own_of(worker));
-          for (int e = 0; e < 16; ++e) wg.multiply(b, e, mine, own_of(worker));
-          wg.transform_output(b, 0, m, out(n), sum(n), ep, mine, own_of(worker));
-        }
+        wg.transform_input(image(n), b, 0, c, mine, own_of(worker));
+        for (int e = 0; e < 16; ++e) wg.multiply(b, e, mine, own_of(worker));
+        wg.transform_output(b, 0, m, out(n), sum(n), ep, mine, own_of(worker));
       });
       return;
     }
