@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     // The input as the convolution reads it: zero-padded, as Conv does once per run.
     const int64_t hp = (oh - 1) * l.stride + l.k, wp = (ow - 1) * l.stride + l.k;
     std::vector<float> padded(static_cast<size_t>(l.c * hp * wp));
-    prims::pad_planes(x.data(), l.h, l.w, l.pad, l.pad, hp, wp, 0, l.c, padded.data());
+    prims::pad_planes(x.data(), l.h, l.w, l.pad, l.pad, hp, wp, 0, l.c, 0, hp, padded.data());
     prims::BSource src;
     src.x = padded.data();
     src.channels = l.c;

@@ -480,7 +480,8 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
     const int64_t hp = (s.out[0] - 1) * s.strides[0] + (s.kernel[0] - 1) * s.dilations[0] + 1;
     const int64_t wp = (s.out[1] - 1) * s.strides[1] + (s.kernel[1] - 1) * s.dilations[1] + 1;
     std::vector<float> padded(static_cast<size_t>(s.in_channels * hp * wp), std::numeric_limits<float>::quiet_NaN());
-    prims::pad_planes(x.data(), s.in[0], s.in[1], s.pads[0], s.pads[1], hp, wp, 0, s.in_channels, padded.data());
+    prims::pad_planes(x.data(), s.in[0], s.in[1], s.pads[0], s.pads[1], hp, wp, 0, s.in_channels, 0, hp,
+                      padded.data());
     prims::BSource src;
     src.x = padded.data();
     src.channels = s.in_channels;

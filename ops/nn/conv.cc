@@ -147,7 +147,7 @@ class ConvKernel final : public Kernel {
       // Depthwise convolutions split channels between threads, each with its own scratch.
       const bool depthwise = prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise;
       scratch = winograd_ ? winograd_scratch_bytes()
-                : !packed_.empty() ? align_size(packed_[0].scratch_bytes() * workers_) + padded_bytes()
+                : !packed_.empty() ? align_size(packed_[0].scratch_bytes()) * workers_ + padded_bytes()
                 : depthwise      ? align_size(prims::conv_scratch_bytes(shape_)) * static_cast<size_t>(workers_)
                                  : prims::conv_scratch_bytes(shape_);
     }
@@ -338,25 +338,34 @@ class ConvKernel final : public Kernel {
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinGemmParallelMacs) workers = 1;
-    const size_t per_worker = packed_[0].scratch_bytes();
+    const size_t per_worker = align_size(packed_[0].scratch_bytes());  // whole cache lines: no line shared
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
-    auto* padded = reinterpret_cast<float*>(scratch + align_size(per_worker * static_cast<size_t>(workers_)));
+    auto* padded = reinterpret_cast<float*>(scratch + per_worker * static_cast<size_t>(workers_));
     for (int64_t n0 = 0; n0 < shape_.batch; n0 += pad_images_) {
       const int64_t batch = std::min(pad_images_, shape_.batch - n0);
       const float* images_x = x + n0 * shape_.in_channels * in_size;
-      if (pad_) {
-        const int64_t planes = batch * shape_.in_channels;
-        const int64_t pieces = std::min(workers, planes);
-        ctx.parallel_for(pieces, [&](int64_t piece, int) {
-          prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, piece * planes / pieces,
-                            (piece + 1) * planes / pieces, padded);
-        });
-        images_x = padded;
-      }
       const int64_t images = batch * shape_.group;
       const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
       const bool whole = workers == 1 || images >= 4 * workers;
       const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
+      if (pad_) {
+        // Split as the product is: by rows when by columns (each thread pads about the rows its
+        // columns read: a padded row the other core wrote read at a quarter of the speed), else
+        // by planes.
+        const int64_t planes = batch * shape_.in_channels;
+        const bool by_rows = !whole && !split_rows;
+        const int64_t pieces = std::min(workers, by_rows ? hp_ : planes);
+        ctx.parallel_for(pieces, [&](int64_t piece, int) {
+          if (by_rows) {
+            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, 0, planes, piece * hp_ / pieces,
+                              (piece + 1) * hp_ / pieces, padded);
+          } else {
+            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, piece * planes / pieces,
+                              (piece + 1) * planes / pieces, 0, hp_, padded);
+          }
+        });
+        images_x = padded;
+      }
       // Columns: about four parts per thread (a thread slowed by another tenant takes fewer), of
       // whole micro-tiles shared out evenly (uneven parts left conv1's second thread idle for a
       // third of the layer).

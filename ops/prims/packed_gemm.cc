@@ -41,13 +41,15 @@ void pack_b_panel(const BSource& s, const int64_t* koffs, int64_t kc, int64_t j0
 }
 
 void pad_planes(const float* x, int64_t h, int64_t w, int64_t top, int64_t left, int64_t hp, int64_t wp,
-                int64_t first, int64_t last, float* out) {
+                int64_t first, int64_t last, int64_t row_begin, int64_t row_end, float* out) {
   // Input columns [0, cols) land at [left, left + cols) of each output row.
   const int64_t cols = std::clamp<int64_t>(wp - left, 0, w);
+  row_begin = std::max<int64_t>(row_begin, 0);
+  row_end = std::min(row_end, hp);
   for (int64_t p = first; p < last; ++p) {
     const float* plane = x + p * h * w;
-    float* dst = out + p * hp * wp;
-    for (int64_t i = 0; i < hp; ++i, dst += wp) {
+    float* dst = out + p * hp * wp + row_begin * wp;
+    for (int64_t i = row_begin; i < row_end; ++i, dst += wp) {
       const int64_t iy = i - top;
       if (iy < 0 || iy >= h) {
         std::fill(dst, dst + wp, 0.0f);

@@ -42,9 +42,10 @@ struct BSource {
 
 // Zero-padded copies of planes [first, last) of h x w floats (plane p at x + p * h * w): out
 // plane p is hp x wp with input (i, j) at (i + top, j + left), zeros elsewhere; input rows and
-// columns that fall past hp or wp are dropped.
+// columns that fall past hp or wp are dropped. Only out rows [row_begin, row_end) are written
+// (threads that split a convolution by output rows pad the rows they read).
 void pad_planes(const float* x, int64_t h, int64_t w, int64_t top, int64_t left, int64_t hp, int64_t wp,
-                int64_t first, int64_t last, float* out);
+                int64_t first, int64_t last, int64_t row_begin, int64_t row_end, float* out);
 
 // Writes B rows [0, kc) x columns [j0, j0 + nr) of `s` as a k-major panel of nr_full columns,
 // zero past nr. Row kk of the window at image offset o is x[o + koffs[kk]], or, with koffs null,
