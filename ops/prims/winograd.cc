@@ -153,8 +153,9 @@ void Winograd3x3::transform_input(const float* x, int64_t block, int64_t c_begin
   const simd::SimdKernels& k = *kernels_;
   for (int64_t ch = c_begin; ch < c_end; ++ch) {
     // Padded rows [2 * t0, 2 * t1 + 2) of the channel: input row i is padded row i + pad_top.
-    const int64_t rows = 2 * (b.t1 - b.t0) + 2;
-    pad_planes(x + ch * in_h_ * in_w_, in_h_, in_w_, pad_top_ - 2 * b.t0, pad_left_, rows, pw, 0, 1, 0, rows, o.rows);
+    const int64_t window = 2 * (b.t1 - b.t0) + 2;
+    pad_planes(x + ch * in_h_ * in_w_, in_h_, in_w_, pad_top_ - 2 * b.t0, pad_left_, window, pw, 0, 1, 0, window,
+               o.rows);
     for (int64_t ti = b.t0; ti < b.t1; ++ti) {
       const float* rows = o.rows + 2 * (ti - b.t0) * pw;
       k.gather_rows(rows, nullptr, pw, 4, 2, static_cast<int>(tw + 1), even, tw + 1);
