@@ -555,7 +555,9 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
     for (simd::Isa isa : machine_isas()) {
       for (int64_t parts : {1, 2, 3}) runs.emplace_back(isa, parts);
     }
-    for (auto [isa, parts] : runs) {
+    for (const auto& run : runs) {
+      const simd::Isa isa = run.first;  // plain names: clang's CAPTURE lambdas cannot name bindings
+      const int64_t parts = run.second;
       CAPTURE(simd::isa_name(isa));
       CAPTURE(c);
       CAPTURE(m);
