@@ -465,7 +465,12 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       conv_shape(8, 40, 40, 10, 3, 1, 1),  // too many columns to hold a slice's B panels at once
       conv_shape(5, 7, 9, 20, 1, 1, 0),    // 1x1: B's rows read in place, a last partial panel packed
       conv_shape(300, 4, 20, 30, 1, 1, 0),  // 1x1 with K over one slice
+      // Few columns and many rows: computed transposed where the ISA has the tile for it (7x7
+      // and 14x14 images fill its rows; 5x5 leaves a partial row panel, 45 rows a narrow one).
+      conv_shape(20, 7, 7, 64, 3, 1, 1),   conv_shape(300, 7, 7, 45, 3, 1, 1), conv_shape(9, 5, 5, 64, 3, 1, 1),
+      conv_shape(40, 14, 14, 64, 1, 1, 0), conv_shape(24, 28, 28, 64, 3, 2, 1),
   };
+  int transposed_cases = 0;
   for (const prims::ConvShape& s : shapes) {
     const int64_t kk = s.in_channels * s.kernel_size(), n = s.out_size();
     std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 7);
@@ -495,12 +500,21 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
     src.dilation_w = s.dilations[1];
     src.out_h = s.out[0];
     src.out_w = s.out[1];
+    std::vector<std::pair<simd::Isa, bool>> runs;
     for (simd::Isa isa : machine_isas()) {
+      for (bool may_transpose : {false, true}) runs.emplace_back(isa, may_transpose);
+    }
+    for (const auto& run : runs) {
+      const simd::Isa isa = run.first;  // plain names: clang's CAPTURE lambdas cannot name bindings
+      const bool may_transpose = run.second;
       CAPTURE(simd::isa_name(isa));
       CAPTURE(s.in_channels);
       CAPTURE(s.out_channels);
+      CAPTURE(may_transpose);
       prims::PackedGemm g;
-      REQUIRE(g.pack(*simd::kernels_for(isa), w.data(), s.out_channels, kk, kk, n).ok());
+      REQUIRE(g.pack(*simd::kernels_for(isa), w.data(), s.out_channels, kk, kk, n, may_transpose).ok());
+      CHECK((g.transposed() && !may_transpose) == false);
+      transposed_cases += g.transposed() ? 1 : 0;
       std::vector<unsigned char> scratch(g.scratch_bytes());
       std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
       simd::TileEpilogue ep;
@@ -522,6 +536,10 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       CHECK(worst <= tolerance);
     }
   }
+  // The AVX-512 table has a transposed tile: the five shapes above with few columns take it (and
+  // some of the small ones before them).
+  const std::vector<simd::Isa> isas = machine_isas();
+  if (std::find(isas.begin(), isas.end(), simd::Isa::kAvx512) != isas.end()) CHECK(transposed_cases >= 5);
 }
 
 TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, block and channel split") {

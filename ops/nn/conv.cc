@@ -288,7 +288,7 @@ class ConvKernel final : public Kernel {
     packed_.resize(static_cast<size_t>(shape_.group));
     for (int64_t g = 0; g < shape_.group; ++g) {
       ONYX_TRY(packed_[static_cast<size_t>(g)].pack(*kernels, w->data_as<float>() + g * mg * kg, mg, kg, kg,
-                                                    shape_.out_size()));
+                                                    shape_.out_size(), true));
     }
     return Status();
   }

@@ -67,18 +67,23 @@ void pack_a_panels(const float* a, int64_t lda, bool trans, int64_t row0, int64_
 class PackedGemm {
  public:
   // Packs A (m x k, row-major with leading dimension lda) for `kernels`, choosing the tile
-  // shape that wastes least on an m x n_hint product (n_hint: the usual column count).
-  Status pack(const simd::SimdKernels& kernels, const float* a, int64_t m, int64_t k, int64_t lda, int64_t n_hint);
+  // shape that wastes least on an m x n_hint product (n_hint: the usual column count). With
+  // `may_transpose` (and n_hint the most columns any run() asks for), a product that fills the
+  // ISA's transposed tile clearly better is computed as C^T = B^T A^T: a 7x7 image's 49 columns
+  // fill 7-row tiles exactly, where vectors of 16 columns pad them to 64.
+  Status pack(const simd::SimdKernels& kernels, const float* a, int64_t m, int64_t k, int64_t lda, int64_t n_hint,
+              bool may_transpose = false);
   bool packed() const { return tile_.fn != nullptr; }
+  bool transposed() const { return transposed_; }
   int64_t m() const { return m_; }
   int64_t k() const { return k_; }
 
   // Columns per micro-tile (split work between threads in multiples of it).
-  int tile_cols() const { return tile_.fn != nullptr ? tile_.nr : 1; }
+  int tile_cols() const { return tile_.fn == nullptr ? 1 : transposed_ ? tile_.mr : tile_.nr; }
   // Scratch bytes one run() needs (each concurrent run needs its own).
   size_t scratch_bytes() const;
   // Rows per micro-tile (split rows between threads in multiples of it).
-  int tile_rows() const { return tile_.fn != nullptr ? tile_.mr : 1; }
+  int tile_rows() const { return tile_.fn == nullptr ? 1 : transposed_ ? tile_.nr : tile_.mr; }
   // C (m x n, leading dimension ldc) = A * B [+ C when accumulate] then the epilogue on the whole
   // product (bias[row], clamp). Columns [col_begin, col_end) and rows [row_begin, row_end) only
   // (row_begin a multiple of tile_rows(); row_end -1 means m), for splitting work.
@@ -86,11 +91,18 @@ class PackedGemm {
            void* scratch, int64_t col_begin, int64_t col_end, int64_t row_begin = 0, int64_t row_end = -1) const;
 
  private:
+  // run() for a transposed product: the tiles write C^T into scratch, then one pass copies it
+  // into C with the epilogue.
+  void run_transposed(const BSource& b, float* c, int64_t ldc, bool accumulate, const simd::TileEpilogue& ep,
+                      void* scratch, int64_t col_begin, int64_t col_end, int64_t row_begin, int64_t row_end) const;
+
   const simd::SimdKernels* kernels_ = nullptr;  // the table tile_ is from (its B packing kernels too)
   simd::SimdKernels::GemmTile tile_;
   int64_t m_ = 0, k_ = 0, kc_ = 0;
   int64_t held_cols_ = 0;  // columns whose B panels one slice can hold at once (0: one panel at a time)
-  Tensor panels_;  // per K slice of kc_: [ceil(m / MR)][kc][MR], zero rows past m
+  bool transposed_ = false;  // tile_ is kernels_->transposed, its rows B's columns (see pack())
+  // per K slice of kc_: [ceil(m / MR)][kc][MR], zero rows past m (transposed: NR for MR)
+  Tensor panels_;
 };
 
 }  // namespace onyx::prims

@@ -81,6 +81,12 @@ struct SimdKernels {
   static constexpr int kMaxGemmTiles = 3;
   GemmTile gemm[kMaxGemmTiles];
   int gemm_tiles = 0;
+  // The tile for a product computed transposed, C^T = B^T A^T (prims::PackedGemm): a late
+  // layer's few output pixels become its rows and the many output channels its vectors. It has
+  // 7 rows, so that 7x7 and 14x14 images fill it (49 columns pad to 64 in vectors of 16).
+  // Null on ISAs without one: 16 registers do not hold 7 rows of accumulators with two vectors
+  // each, and NEON64's 4-float vectors already fill 49 columns to 52.
+  GemmTile transposed;
 
   // out[i] = op(a[i], b[i]) (a or b read as one scalar per `operands`).
   void (*binary)(BinaryOp op, Operands operands, const float* a, const float* b, float* out, size_t n) = nullptr;

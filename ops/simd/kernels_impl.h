@@ -59,5 +59,16 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   return k;
 }
 
+// With a tile for transposed products (SimdKernels::transposed) of R rows and V vectors.
+template <int R, int V>
+struct TransposedTile {};
+
+template <class Arch, int... RV, int R, int V>
+SimdKernels make_kernels(Isa isa, Tiles<RV...> tiles, TransposedTile<R, V>) {
+  SimdKernels k = make_kernels<Arch>(isa, tiles);
+  k.transposed = tile_entry<Arch, R, V>();
+  return k;
+}
+
 }  // namespace
 }  // namespace onyx::simd
