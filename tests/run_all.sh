@@ -61,6 +61,17 @@ else
   echo "../shared/models not found: skipped"
 fi
 
+echo "== reference models and conformance suite on 2 and 3 threads (work split between threads; 3 splits unevenly)"
+for threads in 2 3; do
+  if [ -d ../shared/models ]; then
+    build/tools/onyx test --atol 1e-4 --threads "$threads" ../shared/models > "$log/models_t$threads.txt" 2>&1
+    cat "$log/models_t$threads.txt"; add_counts "$log/models_t$threads.txt"
+  fi
+  build/tools/onyx test --quiet --threads "$threads" --expect tests/conformance/expected.txt \
+    /usr/share/libonnx-testdata/data/{node,pytorch-converted,pytorch-operator,simple} > "$log/conf_t$threads.txt" 2>&1
+  grep -vE '^(PASS|SKIP) ' "$log/conf_t$threads.txt" | tail -40; add_counts "$log/conf_t$threads.txt"
+done
+
 echo "== ONNX conformance suite (libonnx-testdata) against tests/conformance/expected.txt"
 data=/usr/share/libonnx-testdata/data
 build/tools/onyx test --quiet --expect tests/conformance/expected.txt \

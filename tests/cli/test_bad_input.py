@@ -150,6 +150,7 @@ def main():
     case("test on a folder without tests", ["test", d], "no test folders")
     case("unknown subcommand", ["frobnicate"], "unknown command")
     case("bad option value", ["bench", p("good.onnx"), "--runs", "many"], "--runs")
+    case("test with no threads", ["test", d, "--threads", "0"], "--threads", "1..256")
 
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

@@ -24,6 +24,7 @@ namespace {
 const char* kTestHelp =
     "usage: onyx test PATH... [--rtol R] [--atol A] [--expect FILE] [--skip FILE]\n"
     "                 [--timeout SEC] [--no-fork] [--write-passing FILE] [--quiet] [--max-diff]\n"
+    "                 [--threads N]\n"
     "\n"
     "Each PATH is a test folder (model.onnx + test_data_set_*/input_K.pb, output_K.pb) or a\n"
     "folder searched recursively for them. Float outputs match when |a-b| <= atol + rtol*|b|\n"
@@ -35,6 +36,7 @@ const char* kTestHelp =
     "  A listed name followed by 'shape-only' is checked for output dtypes and shapes only.\n"
     "--skip FILE: tests listed are not run (counted as skipped).\n"
     "--max-diff: PASS lines also give the largest |got - expected| over the float outputs.\n"
+    "--threads N: run each model with N intra-op threads (default 1).\n"
     "Exit status 0 only when nothing failed.\n";
 
 struct Outcome {
@@ -218,7 +220,7 @@ double max_abs_diff(const Value& got, const Value& want) {
   return m;
 }
 
-Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_only) {
+Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_only, int threads) {
   Outcome o;
   // A compiled model.onyx stands in for model.onnx (e.g. from `onyx compile --tests`).
   Result<std::shared_ptr<Model>> model = load_model(is_file(dir + "/model.onnx") ? dir + "/model.onnx" : dir + "/model.onyx");
@@ -227,6 +229,7 @@ Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_on
   // data does not have (test_castlike_*), so declared shapes are not enforced here.
   SessionOptions options;
   options.check_input_shapes = false;
+  options.threads = threads;
   Result<std::unique_ptr<Session>> session = Session::create(*model, options);
   if (!session.ok()) return {'E', session.status().message()};
   Session& s = **session;
@@ -275,20 +278,20 @@ Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_on
 }
 
 // Runs run_test in a child process; a crash or timeout becomes an ERROR outcome.
-Outcome run_isolated(const std::string& dir, double rtol, double atol, bool shape_only, int timeout_s) {
+Outcome run_isolated(const std::string& dir, double rtol, double atol, bool shape_only, int threads, int timeout_s) {
   int fds[2];
-  if (::pipe(fds) != 0) return run_test(dir, rtol, atol, shape_only);
+  if (::pipe(fds) != 0) return run_test(dir, rtol, atol, shape_only, threads);
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    return run_test(dir, rtol, atol, shape_only);
+    return run_test(dir, rtol, atol, shape_only, threads);
   }
   if (pid == 0) {
     ::close(fds[0]);
-    Outcome o = run_test(dir, rtol, atol, shape_only);
+    Outcome o = run_test(dir, rtol, atol, shape_only, threads);
     std::string msg = std::string(1, o.kind) + o.detail;
     size_t off = 0;
     while (off < msg.size()) {
@@ -367,7 +370,7 @@ std::string counts_str(const Counts& c) {
 }  // namespace
 
 int cmd_test(int argc, char** argv) {
-  Result<Args> args = parse_args(argc, argv, 2, {"--rtol", "--atol", "--expect", "--skip", "--timeout", "--write-passing"},
+  Result<Args> args = parse_args(argc, argv, 2, {"--rtol", "--atol", "--expect", "--skip", "--timeout", "--write-passing", "--threads"},
                                  {"--no-fork", "--quiet", "--max-diff", "--help", "-h"});
   if (!args.ok()) return fail("test", args.status());
   if (args->has("--help") || args->has("-h")) {
@@ -395,6 +398,13 @@ int cmd_test(int argc, char** argv) {
     if (!r.ok()) return fail("test", r.status());
     timeout = *r;
   }
+  long long threads = 1;
+  if (args->has("--threads")) {
+    Result<long long> r = parse_int("--threads", args->get("--threads"));
+    if (!r.ok()) return fail("test", r.status());
+    threads = *r;
+  }
+  if (threads < 1 || threads > 256) return fail("test", error(Code::kInvalidArgument, "--threads must be in 1..256"));
   bool use_expect = args->has("--expect");
   std::map<std::string, bool> expect, skip;
   if (use_expect) {
@@ -433,8 +443,8 @@ int cmd_test(int argc, char** argv) {
     }
     auto listed = expect.find(name);
     bool shape_only = listed != expect.end() && listed->second;
-    Outcome o = fork_each ? run_isolated(dir, rtol, atol, shape_only, static_cast<int>(timeout))
-                          : run_test(dir, rtol, atol, shape_only);
+    Outcome o = fork_each ? run_isolated(dir, rtol, atol, shape_only, static_cast<int>(threads), static_cast<int>(timeout))
+                          : run_test(dir, rtol, atol, shape_only, threads);
     bool counts_as_failure = !use_expect || listed != expect.end();
     if (o.kind == 'P') {
       ++total.passed;
