@@ -35,6 +35,15 @@ struct EvenLanes {
   static constexpr bool available = false;
 };
 
+// Rows shorter than a vector in one masked load and store, where the ISA has masks that do not
+// fault (AVX-512): with m = masks(n), copy out[i] = src[i] and even out[i] = src[2i], for
+// i < n <= L. Nothing outside those elements is read or written. Elsewhere short rows take
+// fixed-size copies or plain loops (simd/elementwise.h).
+template <class Arch>
+struct ShortRows {
+  static constexpr bool available = false;
+};
+
 template <class Arch>
 struct Transpose {
   using V = xsimd::batch<float, Arch>;

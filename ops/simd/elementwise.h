@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 
 #include <xsimd/xsimd.hpp>
 
@@ -82,14 +83,34 @@ void binary(BinaryOp op, Operands kind, const float* a, const float* b, float* o
   }
 }
 
+// out[0, n) = src[0, n) for n < 2 * B / sizeof(float) (n * 4 >= B): two fixed-size copies of B
+// bytes, the second ending at n (compilers make each one vector move; the overlap copies the
+// same values again).
+template <size_t B>
+inline void copy_two(const float* src, float* out, size_t n) {
+  constexpr size_t F = B / sizeof(float);
+  std::memcpy(out, src, B);
+  std::memcpy(out + n - F, src + n - F, B);
+}
+
 // out[0, n) = src[0, n): whole vectors, then the tail as one last vector ending at n that
-// overlaps what is copied already (the same values again: src and out do not overlap).
+// overlaps what is copied already (the same values again: src and out do not overlap). Rows
+// shorter than a vector (a 7x7 image's, packed for the transposed GEMM) take one masked copy,
+// or two overlapping fixed-size ones.
 template <class Arch>
 inline void copy_row(const float* src, float* out, size_t n) {
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;
   if (n < L) {
-    for (size_t i = 0; i < n; ++i) out[i] = src[i];
+    if constexpr (ShortRows<Arch>::available) {
+      ShortRows<Arch>::copy(src, out, ShortRows<Arch>::masks(static_cast<int>(n)));
+    } else if (n >= 8) {
+      copy_two<32>(src, out, n);
+    } else if (n >= 4) {
+      copy_two<16>(src, out, n);
+    } else {
+      for (size_t i = 0; i < n; ++i) out[i] = src[i];
+    }
     return;
   }
   size_t i = 0;
@@ -124,6 +145,23 @@ inline void gather_strided(const float* src, int64_t stride, float* out, size_t 
 template <class Arch>
 void gather_rows(const float* src, const int64_t* offsets, int64_t ld, int64_t rows, int64_t stride, int n,
                  float* out, int64_t ldo) {
+  if constexpr (ShortRows<Arch>::available) {
+    // Rows shorter than a vector (7x7 and 14x14 images, stride 1 or 2): the masks once, then
+    // one masked copy per row.
+    constexpr int L = static_cast<int>(xsimd::batch<float, Arch>::size);
+    if ((stride == 1 && n < L) || (stride == 2 && n <= L)) {
+      const auto m = ShortRows<Arch>::masks(n);
+      for (int64_t r = 0; r < rows; ++r, out += ldo) {
+        const float* row = src + (offsets != nullptr ? offsets[r] : r * ld);
+        if (stride == 1) {
+          ShortRows<Arch>::copy(row, out, m);
+        } else {
+          ShortRows<Arch>::even(row, out, m);
+        }
+      }
+      return;
+    }
+  }
   for (int64_t r = 0; r < rows; ++r, out += ldo) {
     gather_strided<Arch>(src + (offsets != nullptr ? offsets[r] : r * ld), stride, out, static_cast<size_t>(n));
   }

@@ -26,6 +26,26 @@ struct EvenLanes<xsimd::avx512f> {
 };
 
 template <>
+struct ShortRows<xsimd::avx512f> {
+  static constexpr bool available = true;
+  // The masks for rows of n: n elements, and the 2n - 1 that `even` reads in two vectors.
+  struct Masks {
+    __mmask16 out, lo, hi;
+  };
+  static __mmask16 first(int n) { return static_cast<__mmask16>(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1u); }
+  static Masks masks(int n) { return {first(n), first(2 * n - 1), first(2 * n - 1 - 16)}; }
+  static void copy(const float* src, float* out, const Masks& m) {
+    _mm512_mask_storeu_ps(out, m.out, _mm512_maskz_loadu_ps(m.out, src));
+  }
+  static void even(const float* src, float* out, const Masks& m) {
+    const __m512 lo = _mm512_maskz_loadu_ps(m.lo, src);
+    const __m512 hi = _mm512_maskz_loadu_ps(m.hi, src + 16);
+    const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    _mm512_mask_storeu_ps(out, m.out, _mm512_permutex2var_ps(lo, idx, hi));
+  }
+};
+
+template <>
 struct Transpose<xsimd::avx512f> {
   using V = xsimd::batch<float, xsimd::avx512f>;
   static void apply(V* r) {
