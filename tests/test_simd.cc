@@ -409,13 +409,14 @@ TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (Na
   };
   // 3x3/2 (SqueezeNet, ResNet), 3x3/1 padded, 2x2/2, a dilated 3x3, rows narrower than a
   // vector and wider than two, stride 3 (the scalar fallback inside the kernel), and rows of 13
-  // (SqueezeNet's last pool: one vector reading past the row, except near the input's end).
+  // (SqueezeNet's last pool: one vector reading past the row, except near the input's end), and
+  // rows of 148 and 70 outputs (four windows at once, then up to four overlapping the last).
   // Unpadded small planes also run with channels in the lanes (max_pool_lanes): channel counts
   // around the lane blocks, planes smaller than a vector, a dilated window.
   const Case cases[] = {{2, 17, 40, 3, 2, 0, 1}, {2, 9, 33, 3, 1, 1, 1}, {3, 8, 8, 2, 2, 0, 1},
                         {2, 12, 37, 3, 1, 2, 2},  {1, 5, 5, 3, 2, 1, 1},  {2, 11, 50, 3, 3, 1, 1},
                         {3, 27, 27, 3, 2, 0, 1},  {20, 13, 13, 3, 2, 0, 1}, {17, 3, 3, 2, 1, 0, 1},
-                        {33, 12, 12, 3, 1, 0, 2}};
+                        {33, 12, 12, 3, 1, 0, 2}, {2, 6, 150, 3, 1, 0, 1}, {2, 7, 141, 3, 2, 0, 1}};
   int lanes_cases = 0;
   const simd::Isa best = simd::active_isa();
   for (const Case& k : cases) {

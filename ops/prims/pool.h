@@ -102,10 +102,11 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
 
 // Max pooling with channels in the vector lanes (simd::SimdKernels::max_pool_lanes): for 2-D
 // float planes with rows of fewer than kLanesPoolBelow outputs, no padding and every window
-// inside the input (SqueezeNet's three pools), where the row kernel above spends its time per
-// row rather than per output (in the model: the three 0.31 -> 0.28 ms with the 55-wide one at
-// 64, 0.41 before). Same comparisons in the same order, so the same bits.
-constexpr int64_t kLanesPoolBelow = 64;
+// inside the input (SqueezeNet's second and third pools, 27 and 13 wide), where the row kernel
+// above spends its time per row rather than per output (27 wide: 0.147 -> 0.09 ms; 55 wide,
+// since the row kernel runs four windows at once, is faster there: 0.16 against 0.21 ms). Same
+// comparisons in the same order, so the same bits.
+constexpr int64_t kLanesPoolBelow = 32;
 inline bool max_pool_lanes_applies(const ConvShape& s) {
   const simd::SimdKernels* kernels = fast_paths_enabled() ? simd::kernels() : nullptr;
   if (kernels == nullptr || kernels->max_pool_lanes == nullptr || s.rank() != 2) return false;

@@ -248,10 +248,34 @@ void max_taps(const float* const* taps, int count, int64_t stride, float* out, s
     }
     return best;
   };
+  // Four windows at once: each is a chain of dependent selects, and four independent chains
+  // keep the vector units busy where one waits on its last select (ResNet-18's pool 0.237 ->
+  // 0.200 ms; SqueezeNet's first, 55 wide, now 0.16 ms here against 0.21 with channels in lanes).
+  auto four = [&](size_t i0, size_t i1, size_t i2, size_t i3) {
+    V b0 = load_window<Arch>(taps[0], stride, i0), b1 = load_window<Arch>(taps[0], stride, i1);
+    V b2 = load_window<Arch>(taps[0], stride, i2), b3 = load_window<Arch>(taps[0], stride, i3);
+    for (int t = 1; t < count; ++t) {
+      const V v0 = load_window<Arch>(taps[t], stride, i0), v1 = load_window<Arch>(taps[t], stride, i1);
+      const V v2 = load_window<Arch>(taps[t], stride, i2), v3 = load_window<Arch>(taps[t], stride, i3);
+      b0 = xsimd::select(v0 > b0, v0, b0);
+      b1 = xsimd::select(v1 > b1, v1, b1);
+      b2 = xsimd::select(v2 > b2, v2, b2);
+      b3 = xsimd::select(v3 > b3, v3, b3);
+    }
+    b0.store_unaligned(out + i0);
+    b1.store_unaligned(out + i1);
+    b2.store_unaligned(out + i2);
+    b3.store_unaligned(out + i3);
+  };
   size_t i = 0;
   if (vector && n >= L) {
-    for (; i + L <= n; i += L) window(i).store_unaligned(out + i);
-    if (i < n) window(n - L).store_unaligned(out + (n - L));  // the tail overlapping the last (out is not a tap)
+    for (; i + 4 * L <= n; i += 4 * L) four(i, i + L, i + 2 * L, i + 3 * L);
+    // The rest, a last window overlapping the one before it (out is not a tap): up to four more.
+    const size_t last = n - L;
+    if (i < n) {
+      auto at = [&](size_t k) { return std::min(i + k * L, last); };
+      four(at(0), at(1), at(2), at(3));
+    }
     return;
   }
   if (vector && slack && n > 0) {
