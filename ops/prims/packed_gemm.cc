@@ -14,9 +14,11 @@ namespace {
 // stream past it.
 // (Measured on Zen 4 over the ResNet-18 layers: 16 KiB, 32 KiB and 64 KiB within noise.)
 constexpr int64_t kPanelBytes = 32 * 1024;
-// Software prefetch distance, in panels, for the weights (row panels; ResNet-18 layer4
-// convolutions in the model 2.9 -> 2.5 ms at 4, 1 and 2 in between) and for C (column panels;
-// MobileNet-v2's 112x112 expansion 0.73 -> 0.60 ms).
+// Software prefetch distance, in row panels, for the weights (ResNet-18 layer4 convolutions in
+// the model 2.9 -> 2.5 ms at 4, 1 and 2 in between, on Zen 4). C is not prefetched: asking for
+// the lines of the column panel 4 ahead, which once took MobileNet-v2's 112x112 expansion from
+// 0.73 to 0.60 ms, measured slower on this Zen 5 machine (7 alternating rounds without it:
+// SqueezeNet 4.27 -> 4.21 ms, MobileNet-v2 4.63 -> 4.51, ResNet-18 18.11 -> 18.06).
 constexpr int64_t kPrefetchPanels = 4;
 // A product with few columns holds all of a slice's B panels (up to this many bytes) and walks
 // the weights once, row panel by row panel, instead of once per column panel.
@@ -240,16 +242,6 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
         const int n = panel_width(j0);
         if (in_place && n == nr) continue;
         pack_b_panel(b, koffs, kc, j0, n, is_narrow(n) ? tile_.narrow_nr : nr, *kernels_, panel + (j0 - g0) * kc);
-      }
-      // The last slice writes C: ask for the lines of the column panel kPrefetchPanels ahead, for
-      // writing (large outputs, such as MobileNet's expansions at 112x112, are not in near caches).
-      if (last && !hold && g0 + (kPrefetchPanels + 1) * nr <= col_end) {
-        for (int64_t i = row_begin; i < row_end; ++i) {
-          const auto* ahead = reinterpret_cast<const char*>(c + i * ldc + g0 + kPrefetchPanels * nr);
-          for (int64_t off = 0; off < nr * static_cast<int64_t>(sizeof(float)); off += 64) {
-            __builtin_prefetch(ahead + off, 1);
-          }
-        }
       }
       for (int64_t i0 = row_begin; i0 < row_end; i0 += mr) {
         // The first group of a slice brings the weights in from far caches (a late layer's do not
