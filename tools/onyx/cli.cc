@@ -87,6 +87,17 @@ Result<long long> parse_int(const std::string& flag, const std::string& text) {
   return v;
 }
 
+Result<int> parse_threads(const Args& args) {
+  long long threads = 1;
+  if (args.has("--threads")) {
+    Result<long long> r = parse_int("--threads", args.get("--threads"));
+    if (!r.ok()) return r.status();
+    threads = *r;
+  }
+  if (threads < 1 || threads > 256) return error(Code::kInvalidArgument, "--threads must be in 1..256");
+  return static_cast<int>(threads);
+}
+
 int fail(const char* cmd, const Status& s) {
   std::fprintf(stderr, "onyx %s: error: %s\n", cmd, s.message().c_str());
   return s.code() == Code::kInvalidArgument ? 2 : 1;

@@ -111,14 +111,10 @@ int cmd_bench(int argc, char** argv) {
     if (!r.ok()) return fail("bench", r.status());
     warmup = *r;
   }
-  long long threads = 1;
-  if (args->has("--threads")) {
-    Result<long long> r = parse_int("--threads", args->get("--threads"));
-    if (!r.ok()) return fail("bench", r.status());
-    threads = *r;
-  }
+  Result<int> parsed_threads = parse_threads(*args);
+  if (!parsed_threads.ok()) return fail("bench", parsed_threads.status());
+  const long long threads = *parsed_threads;
   if (runs < 1 || warmup < 0) return fail("bench", error(Code::kInvalidArgument, "--runs must be >= 1 and --warmup >= 0"));
-  if (threads < 1 || threads > 256) return fail("bench", error(Code::kInvalidArgument, "--threads must be in 1..256"));
   const std::string& path = args->positional[0];
 
   double t0 = now_ms();

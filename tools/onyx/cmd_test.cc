@@ -398,13 +398,9 @@ int cmd_test(int argc, char** argv) {
     if (!r.ok()) return fail("test", r.status());
     timeout = *r;
   }
-  long long threads = 1;
-  if (args->has("--threads")) {
-    Result<long long> r = parse_int("--threads", args->get("--threads"));
-    if (!r.ok()) return fail("test", r.status());
-    threads = *r;
-  }
-  if (threads < 1 || threads > 256) return fail("test", error(Code::kInvalidArgument, "--threads must be in 1..256"));
+  Result<int> parsed_threads = parse_threads(*args);
+  if (!parsed_threads.ok()) return fail("test", parsed_threads.status());
+  const long long threads = *parsed_threads;
   bool use_expect = args->has("--expect");
   std::map<std::string, bool> expect, skip;
   if (use_expect) {
