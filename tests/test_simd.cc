@@ -543,6 +543,74 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
   if (std::find(isas.begin(), isas.end(), simd::Isa::kAvx512) != isas.end()) CHECK(transposed_cases >= 5);
 }
 
+TEST_CASE("simd: Winograd tile transforms match the definition, write only their tiles, same bits on every ISA") {
+  // One tile row of `tiles` tiles: whole vectors, then a partial one (masked on AVX-512).
+  // Input: d is the 4x4 patch (row q, column 2j + r); V = B^T d B. Output: Y = A^T M A.
+  const float kUntouched = 12345.0f;
+  for (size_t tiles : kSizes) {
+    const auto t = static_cast<int64_t>(tiles);
+    const int64_t ld = t + 1, vs = t + 3;  // rows apart by more than a row: the gaps must stay untouched
+    const std::vector<float> even = random_floats(static_cast<size_t>(4 * ld), 31);
+    const std::vector<float> odd = random_floats(static_cast<size_t>(4 * ld), 32);
+    const std::vector<float> prod = random_floats(static_cast<size_t>(16 * vs), 33);
+    std::vector<float> first_v, first_y;
+    for (simd::Isa isa : machine_isas()) {
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(tiles);
+      const simd::SimdKernels& k = *simd::kernels_for(isa);
+      std::vector<float> v(static_cast<size_t>(16 * vs), kUntouched), y(static_cast<size_t>(4 * vs), kUntouched);
+      k.winograd_input(even.data(), odd.data(), ld, t, v.data(), vs);
+      k.winograd_output(prod.data(), vs, t, y.data(), vs);
+      int bad = 0;
+      for (int64_t j = 0; j < t; ++j) {
+        double d[4][4], bt[4][4];
+        for (int q = 0; q < 4; ++q) {
+          d[q][0] = even[static_cast<size_t>(q * ld + j)];
+          d[q][1] = odd[static_cast<size_t>(q * ld + j)];
+          d[q][2] = even[static_cast<size_t>(q * ld + j + 1)];
+          d[q][3] = odd[static_cast<size_t>(q * ld + j + 1)];
+        }
+        const double b[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};  // B^T
+        for (int i = 0; i < 4; ++i) {
+          for (int c = 0; c < 4; ++c) {
+            bt[i][c] = 0;
+            for (int q = 0; q < 4; ++q) bt[i][c] += b[i][q] * d[q][c];
+          }
+        }
+        for (int i = 0; i < 4; ++i) {
+          for (int c = 0; c < 4; ++c) {
+            double want = 0;
+            for (int q = 0; q < 4; ++q) want += bt[i][q] * b[c][q];
+            if (std::fabs(v[static_cast<size_t>((4 * i + c) * vs + j)] - want) > 1e-5) ++bad;
+          }
+        }
+        const double a[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};  // A^T
+        for (int r = 0; r < 2; ++r) {
+          for (int c = 0; c < 2; ++c) {
+            double want = 0;
+            for (int p = 0; p < 4; ++p) {
+              for (int q = 0; q < 4; ++q) want += a[r][p] * prod[static_cast<size_t>((4 * p + q) * vs + j)] * a[c][q];
+            }
+            if (std::fabs(y[static_cast<size_t>((2 * r + c) * vs + j)] - want) > 1e-5) ++bad;
+          }
+        }
+      }
+      CHECK(bad == 0);
+      int touched = 0;
+      for (int64_t i = 0; i < 16 * vs; ++i) touched += i % vs >= t && v[static_cast<size_t>(i)] != kUntouched;
+      for (int64_t i = 0; i < 4 * vs; ++i) touched += i % vs >= t && y[static_cast<size_t>(i)] != kUntouched;
+      CHECK(touched == 0);
+      if (first_v.empty()) {
+        first_v = v;
+        first_y = y;
+      } else {
+        CHECK(std::memcmp(v.data(), first_v.data(), v.size() * sizeof(float)) == 0);
+        CHECK(std::memcmp(y.data(), first_y.data(), y.size() * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, block and channel split") {
   // Odd and even output sizes (the last tile row and column overhang), channels around the
   // vector widths, no padding, one 1x1 output, one with several blocks of tile rows and more
@@ -550,7 +618,7 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
   const prims::ConvShape shapes[] = {
       conv_shape(3, 5, 7, 5, 3, 1, 1),     conv_shape(16, 9, 11, 13, 3, 1, 0), conv_shape(17, 15, 15, 33, 3, 1, 1),
       conv_shape(1, 1, 1, 1, 3, 1, 1),     conv_shape(8, 2, 20, 9, 3, 1, 1),  conv_shape(260, 40, 40, 20, 3, 1, 1),
-      conv_shape(8, 20, 6, 9, 3, 1, 1),
+      conv_shape(8, 20, 6, 9, 3, 1, 1),     conv_shape(5, 4, 30, 3, 3, 1, 1),  // 15 tiles: lanes - 1
   };
   for (const prims::ConvShape& s : shapes) {
     REQUIRE(prims::Winograd3x3::applies(s));

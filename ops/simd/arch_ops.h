@@ -9,10 +9,17 @@
 //   EvenLanes  p[0], p[2], ..., p[2 * (lanes - 1)] as one vector, reading p[0 .. 2 * lanes - 1):
 //        the stride-2 windows of convolutions and pooling. xsimd 8.1 has no generic shuffle, so
 //        an ISA without a specialisation (available = false) gathers with a scalar loop.
+//   PartialVector  the first n < lanes floats as one vector (the rest zero), and back: the last
+//        tiles of a row that is not a whole number of vectors, without a scalar loop. The
+//        generic one goes through a buffer on the stack; AVX-512 uses masks.
 //   Transpose  lanes x lanes floats held as `lanes` vectors, transposed in registers: channel
 //        planes to channel-interleaved pixels and back (simd/channel_lanes.h). The generic
 //        one goes through memory.
 #pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #include <xsimd/xsimd.hpp>
 
@@ -42,6 +49,24 @@ struct EvenLanes {
 template <class Arch>
 struct ShortRows {
   static constexpr bool available = false;
+};
+
+template <class Arch>
+struct PartialVector {
+  using V = xsimd::batch<float, Arch>;
+  static constexpr size_t L = V::size;
+  explicit PartialVector(int64_t n) : bytes(static_cast<size_t>(n) * sizeof(float)) {}
+  V load(const float* p) const {
+    alignas(64) float t[L] = {};
+    std::memcpy(t, p, bytes);
+    return V::load_aligned(t);
+  }
+  void store(float* p, const V& x) const {
+    alignas(64) float t[L];
+    x.store_aligned(t);
+    std::memcpy(p, t, bytes);
+  }
+  size_t bytes;
 };
 
 template <class Arch>

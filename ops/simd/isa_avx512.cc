@@ -46,6 +46,15 @@ struct ShortRows<xsimd::avx512f> {
 };
 
 template <>
+struct PartialVector<xsimd::avx512f> {
+  using V = xsimd::batch<float, xsimd::avx512f>;
+  explicit PartialVector(int64_t n) : mask(ShortRows<xsimd::avx512f>::first(static_cast<int>(n))) {}
+  V load(const float* p) const { return _mm512_maskz_loadu_ps(mask, p); }
+  void store(float* p, const V& x) const { _mm512_mask_storeu_ps(p, mask, x); }
+  __mmask16 mask;
+};
+
+template <>
 struct Transpose<xsimd::avx512f> {
   using V = xsimd::batch<float, xsimd::avx512f>;
   static void apply(V* r) {
