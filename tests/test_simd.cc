@@ -274,6 +274,13 @@ prims::ConvShape conv_shape(int64_t c, int64_t h, int64_t w, int64_t m, int64_t 
   return s;
 }
 
+// s with begin pads (top, left) and the output size that its end pads make.
+prims::ConvShape padded(prims::ConvShape s, int64_t top, int64_t left, int64_t out_h, int64_t out_w) {
+  s.pads = {top, left};
+  s.out = {out_h, out_w};
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("simd: sgemm equals gemm_ref on every ISA (and Eigen), every layout, awkward sizes") {
@@ -619,6 +626,8 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
       conv_shape(3, 5, 7, 5, 3, 1, 1),     conv_shape(16, 9, 11, 13, 3, 1, 0), conv_shape(17, 15, 15, 33, 3, 1, 1),
       conv_shape(1, 1, 1, 1, 3, 1, 1),     conv_shape(8, 2, 20, 9, 3, 1, 1),  conv_shape(260, 40, 40, 20, 3, 1, 1),
       conv_shape(8, 20, 6, 9, 3, 1, 1),     conv_shape(5, 4, 30, 3, 3, 1, 1),  // 15 tiles: lanes - 1
+      padded(conv_shape(4, 6, 7, 5, 3, 1, 0), 3, 2, 7, 12),                   // uneven pads (end: 0, 5)
+      padded(conv_shape(3, 2, 3, 4, 3, 1, 0), 4, 9, 9, 14),                   // pads wider than the image
   };
   for (const prims::ConvShape& s : shapes) {
     REQUIRE(prims::Winograd3x3::applies(s));

@@ -93,15 +93,13 @@ Status Winograd3x3::pack(const simd::SimdKernels& kernels, const float* w, const
 }
 
 struct Winograd3x3::Own {
-  float* rows;     // [2 * block_rows + 2][padded_w]
-  float* columns;  // [8][tiles_w + 1]
+  float* columns;  // [2][2 * block_rows + 2][tiles_w + 1]
   void* gemm;
 };
 
 Winograd3x3::Own Winograd3x3::own_at(void* own) const {
   Own o;
-  o.rows = align_ptr<float>(own);
-  o.columns = o.rows + rows_bytes() / sizeof(float);
+  o.columns = align_ptr<float>(own);
   o.gemm = o.columns + columns_bytes() / sizeof(float);
   return o;
 }
@@ -135,32 +133,56 @@ size_t Winograd3x3::block_scratch_bytes() const {
 }
 
 size_t Winograd3x3::worker_scratch_bytes() const {
-  return rows_bytes() + columns_bytes() + gemm_[0].scratch_bytes() + kAlign;
+  return columns_bytes() + gemm_[0].scratch_bytes() + kAlign;
 }
 
 size_t Winograd3x3::scratch_bytes() const { return align_size(block_scratch_bytes()) + worker_scratch_bytes(); }
 
 void Winograd3x3::transform_input(const float* x, int64_t block, int64_t c_begin, int64_t c_end,
                                   void* block_scratch, void* own) const {
-  // V: per channel, the block's padded rows; per tile row, its four rows split into even and
-  // odd columns, then transformed; element i of the tile goes to matrix i, row = input
-  // channel, column = tile.
+  // V: per channel, the block's rows split into even and odd columns of the padded image (each
+  // row once, straight from x: on small images, padding a copy and splitting each tile row's four
+  // rows cost more than the transform); per tile row, its four rows transformed; element i of
+  // the tile goes to matrix i, row = input channel, column = tile.
   const Block b = block_at(block, block_scratch);
-  const Own o = own_at(own);
-  const int64_t tw = tiles_w_, pw = padded_w();
-  float* even = o.columns;
-  float* odd = even + 4 * (tw + 1);
+  const int64_t tw = tiles_w_, cols = tw + 1, window = 2 * (b.t1 - b.t0) + 2;
+  float* even = own_at(own).columns;
+  float* odd = even + window * cols;
   const simd::SimdKernels& k = *kernels_;
+  // Padded row r of the window is input row r + first (rows outside the input are zeros);
+  // column 2j + p of a padded row is input column 2j + p - pad_left.
+  const int64_t first = 2 * b.t0 - pad_top_;
+  const int64_t r0 = std::clamp<int64_t>(-first, 0, window), r1 = std::clamp<int64_t>(in_h_ - first, r0, window);
+  struct Split {
+    float* out;
+    int64_t j0, j1, col;  // columns [j0, j1) come from input column col, col + 2, ...
+  } splits[2];
+  for (int p = 0; p < 2; ++p) {
+    Split& sp = splits[p];
+    sp.out = p == 0 ? even : odd;
+    sp.j0 = std::clamp<int64_t>((pad_left_ - p + 1) / 2, 0, cols);
+    sp.j1 = std::clamp<int64_t>((in_w_ - 1 - p + pad_left_) / 2 + 1, sp.j0, cols);
+    if (in_w_ - 1 - p + pad_left_ < 0) sp.j1 = sp.j0;
+    sp.col = 2 * sp.j0 + p - pad_left_;
+    // The zeros: rows outside the input, and the columns either side of the copied ones.
+    std::fill(sp.out, sp.out + r0 * cols, 0.0f);
+    std::fill(sp.out + r1 * cols, sp.out + window * cols, 0.0f);
+    for (int64_t r = r0; r < r1; ++r) {
+      std::fill(sp.out + r * cols, sp.out + r * cols + sp.j0, 0.0f);
+      std::fill(sp.out + r * cols + sp.j1, sp.out + (r + 1) * cols, 0.0f);
+    }
+  }
   for (int64_t ch = c_begin; ch < c_end; ++ch) {
-    // Padded rows [2 * t0, 2 * t1 + 2) of the channel: input row i is padded row i + pad_top.
-    const int64_t window = 2 * (b.t1 - b.t0) + 2;
-    pad_planes(x + ch * in_h_ * in_w_, in_h_, in_w_, pad_top_ - 2 * b.t0, pad_left_, window, pw, 0, 1, 0, window,
-               o.rows);
+    const float* plane = x + ch * in_h_ * in_w_;
+    for (const Split& sp : splits) {
+      if (r1 > r0 && sp.j1 > sp.j0) {
+        k.gather_rows(plane + (r0 + first) * in_w_ + sp.col, nullptr, in_w_, r1 - r0, 2,
+                      static_cast<int>(sp.j1 - sp.j0), sp.out + r0 * cols + sp.j0, cols);
+      }
+    }
     for (int64_t ti = b.t0; ti < b.t1; ++ti) {
-      const float* rows = o.rows + 2 * (ti - b.t0) * pw;
-      k.gather_rows(rows, nullptr, pw, 4, 2, static_cast<int>(tw + 1), even, tw + 1);
-      k.gather_rows(rows + 1, nullptr, pw, 4, 2, static_cast<int>(tw + 1), odd, tw + 1);
-      k.winograd_input(even, odd, tw + 1, tw, b.v + ch * b.nt + (ti - b.t0) * tw, b.vs);
+      const int64_t r = 2 * (ti - b.t0) * cols;
+      k.winograd_input(even + r, odd + r, cols, tw, b.v + ch * b.nt + (ti - b.t0) * tw, b.vs);
     }
   }
 }

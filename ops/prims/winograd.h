@@ -42,9 +42,10 @@ class Winograd3x3 {
   size_t block_scratch_bytes() const;
   size_t worker_scratch_bytes() const;
   // V for input channels [c_begin, c_end) of block `block` of the image x ([c][in_h][in_w]).
-  // Each channel's rows that the block reads are zero-padded in the thread's own scratch: no
-  // padded copy of the image, and a thread reads only the rows of its blocks (on two cores, a
-  // padded copy that both wrote made each read the other's half, slowly).
+  // Each channel's rows that the block reads are split into even and odd columns, zero-padded,
+  // in the thread's own scratch: no padded copy of the image, and a thread reads only the rows
+  // of its blocks (on two cores, a padded copy that both wrote made each read the other's half,
+  // slowly).
   void transform_input(const float* x, int64_t block, int64_t c_begin, int64_t c_end, void* block_scratch,
                        void* own) const;
   // Product e (of 16): the transformed weights' matrix e times V's.
@@ -66,17 +67,14 @@ class Winograd3x3 {
   int64_t tiles_h_ = 0, tiles_w_ = 0, block_rows_ = 1;
   PackedGemm gemm_[16];  // one per element of the 4x4 transformed tile
 
-  // The zero-padded input every tile's 4x4 patch reads: 2 more rows and columns than the
-  // tiles' outputs, the convolution's own padding before the first ones.
-  int64_t padded_w() const { return 2 * tiles_w_ + 2; }
-  // A thread's own scratch: the block's padded rows of one channel, the columns of four of
-  // them (even, odd) or one tile row's 2x2 outputs, then a GEMM panel.
+  // A thread's own scratch: the even and odd columns of the block's rows of one channel, as if
+  // zero-padded (2 more rows and columns than the tiles' outputs, the convolution's padding
+  // before the first ones), or one tile row's 2x2 outputs; then a GEMM panel.
   struct Own;
   Own own_at(void* own) const;
-  size_t rows_bytes() const {
-    return align_size(static_cast<size_t>((2 * block_rows_ + 2) * padded_w()) * sizeof(float));
+  size_t columns_bytes() const {
+    return align_size(2 * static_cast<size_t>((2 * block_rows_ + 2) * (tiles_w_ + 1)) * sizeof(float));
   }
-  size_t columns_bytes() const { return align_size(8 * static_cast<size_t>(tiles_w_ + 1) * sizeof(float)); }
 
   struct Block;
   Block block_at(int64_t block, void* block_scratch) const;
