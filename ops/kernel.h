@@ -264,6 +264,19 @@ class RunContext {
     using Fn = std::remove_reference_t<F>;
     tasks_->run(tasks, [](void* c, int64_t t, int w) { (*static_cast<Fn*>(c))(t, w); }, &fn);
   }
+  // Splits [0, units) into one run per thread, fn(begin, end, worker), in multiples of `grain`
+  // and sized to the threads' speeds (TaskRunner::run_shares). Serial: fn(0, units, 0).
+  template <class F>
+  void parallel_shares(int64_t units, int64_t grain, F&& fn) {
+    if (units <= 0) return;
+    if (tasks_ == nullptr || units <= grain || tasks_->workers() <= 1) {
+      fn(int64_t{0}, units, 0);
+      return;
+    }
+    using Fn = std::remove_reference_t<F>;
+    tasks_->run_shares(units, grain, [](void* c, int64_t b, int64_t e, int w) { (*static_cast<Fn*>(c))(b, e, w); },
+                       &fn);
+  }
 
  protected:
   const Node* node_ = nullptr;

@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include <algorithm>
+
 namespace onyx {
 namespace {
 
@@ -11,7 +13,11 @@ int64_t end_of(uint64_t r) { return static_cast<int64_t>(r & 0xFFFFFFFFu); }
 
 }  // namespace
 
-ThreadPool::ThreadPool(int workers) : shares_(new Share[static_cast<size_t>(workers < 1 ? 1 : workers)]) {
+ThreadPool::ThreadPool(int workers)
+    : shares_(new Share[static_cast<size_t>(workers < 1 ? 1 : workers)]),
+      speeds_(workers),
+      bounds_(new int64_t[static_cast<size_t>(speeds_.workers()) + 1]),
+      seconds_(new double[static_cast<size_t>(speeds_.workers())]) {
   for (int i = 1; i < workers; ++i) threads_.emplace_back([this, i] { work(i); });
 }
 
@@ -101,6 +107,36 @@ void ThreadPool::run(int64_t tasks, void (*fn)(void*, int64_t, int), void* conte
   }
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return finished_.load(std::memory_order_acquire) == tasks; });
+}
+
+void ThreadPool::run_shares(int64_t units, int64_t grain, void (*fn)(void*, int64_t, int64_t, int),
+                            void* context) {
+  const int n = workers();
+  grain = grain < 1 ? 1 : grain;
+  if (units <= 0) return;
+  if (n == 1 || units <= grain) {
+    fn(context, 0, units, 0);
+    return;
+  }
+  speeds_.split(units, grain, bounds_.get());
+  std::fill(seconds_.get(), seconds_.get() + n, 0.0);
+  struct Job {
+    ThreadPool* pool;
+    void (*fn)(void*, int64_t, int64_t, int);
+    void* context;
+  } job{this, fn, context};
+  // Share w is task w; a worker that finds its own done takes another's not yet started (then
+  // that run is not timed: it says nothing of its owner's speed).
+  run(n, [](void* c, int64_t w, int worker) {
+    const Job& j = *static_cast<const Job*>(c);
+    const auto i = static_cast<size_t>(w);
+    const int64_t begin = j.pool->bounds_[i], end = j.pool->bounds_[i + 1];
+    if (begin >= end) return;
+    const auto start = std::chrono::steady_clock::now();
+    j.fn(j.context, begin, end, worker);
+    if (worker == w) j.pool->seconds_[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }, &job);
+  speeds_.update(bounds_.get(), seconds_.get());
 }
 
 }  // namespace onyx

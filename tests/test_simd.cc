@@ -4,6 +4,7 @@
 // session against the unfused graph.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -12,6 +13,7 @@
 
 #include "onyx/graph_fusion.h"
 #include "onyx/session.h"
+#include "onyx/share_speeds.h"
 #include "prims/conv.h"
 #include "prims/fast_paths.h"
 #include "prims/gemm.h"
@@ -724,6 +726,86 @@ TEST_CASE("thread pool: every task runs once, on a worker index in range") {
     CHECK(once);
     CHECK(workers_ok);
   }
+}
+
+TEST_CASE("thread pool: shares cover every unit once, in whole grains, one run per worker") {
+  ThreadPool pool(3);
+  for (int64_t units : {0, 1, 5, 31, 100, 1001}) {
+    for (int64_t grain : {1, 3, 32}) {
+      CAPTURE(units);
+      CAPTURE(grain);
+      struct Ctx {
+        std::vector<int> hits;
+        int64_t grain = 1, units = 0;
+        std::atomic<int> runs{0};
+        std::atomic<bool> ok{true};
+      } ctx;
+      ctx.hits.assign(static_cast<size_t>(units), 0);
+      ctx.grain = grain;
+      ctx.units = units;
+      pool.run_shares(units, grain, [](void* c, int64_t begin, int64_t end, int worker) {
+        auto* x = static_cast<Ctx*>(c);
+        x->runs += 1;
+        if (worker < 0 || worker >= 3 || begin >= end || begin % x->grain != 0 || (end % x->grain != 0 && end != x->units)) {
+          x->ok = false;
+        }
+        for (int64_t u = begin; u < end; ++u) x->hits[static_cast<size_t>(u)] += 1;
+      }, &ctx);
+      bool once = true;
+      for (int h : ctx.hits) once &= h == 1;
+      CHECK(once);
+      CHECK(ctx.ok.load());
+      CHECK(ctx.runs.load() <= 3);
+    }
+  }
+}
+
+TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole grains") {
+  ShareSpeeds speeds(2);
+  int64_t bounds[3];
+  speeds.split(100, 1, bounds);
+  CHECK(bounds[0] == 0);
+  CHECK(bounds[1] == 50);
+  CHECK(bounds[2] == 100);
+  // Worker 1 takes three times as long per unit (a core another tenant shares, a little core).
+  for (int job = 0; job < 20; ++job) {
+    speeds.split(100, 1, bounds);
+    const double seconds[2] = {static_cast<double>(bounds[1] - bounds[0]) * 1e-5,
+                               static_cast<double>(bounds[2] - bounds[1]) * 3e-5};
+    speeds.update(bounds, seconds);
+  }
+  CAPTURE(speeds.speed(0));
+  CAPTURE(speeds.speed(1));
+  CHECK(std::fabs(speeds.speed(1) / speeds.speed(0) - 1.0 / 3.0) < 0.02);
+  CHECK(std::fabs(speeds.speed(0) + speeds.speed(1) - 2.0) < 1e-9);
+  speeds.split(100, 1, bounds);
+  CHECK(bounds[1] == 75);
+  // Grains: the first run ends on the nearest multiple of 8, the last at the units.
+  speeds.split(101, 8, bounds);
+  CHECK(bounds[1] == 80);  // 13 grains, 9.74 of them to worker 0
+  CHECK(bounds[2] == 101);
+  // Runs under kMinTimed, or not run by their owner (0), teach nothing.
+  const double short_runs[2] = {1e-6, 1e-6};
+  speeds.update(bounds, short_runs);
+  const double one_timed[2] = {0.0, 1.0};
+  speeds.update(bounds, one_timed);
+  CHECK(std::fabs(speeds.speed(1) / speeds.speed(0) - 1.0 / 3.0) < 0.02);
+  // A worker that stalls entirely keeps a least share, so that it is still timed and recovers.
+  for (int job = 0; job < 40; ++job) {
+    speeds.split(1000, 1, bounds);
+    const double seconds[2] = {1e-3, 1.0};
+    speeds.update(bounds, seconds);
+  }
+  speeds.split(1000, 1, bounds);
+  CHECK(bounds[2] - bounds[1] > 0);
+  // Three workers, equal speeds: equal runs that tile the units.
+  ShareSpeeds three(3);
+  int64_t b3[4];
+  three.split(10, 1, b3);
+  CHECK(b3[0] == 0);
+  CHECK(b3[1] == 3);
+  CHECK(b3[2] == 7);
+  CHECK(b3[3] == 10);
 }
 
 namespace {

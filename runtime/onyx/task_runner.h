@@ -17,6 +17,29 @@ class TaskRunner {
   // tasks in memory order, so a runner that gives worker w mostly the w-th of workers() runs of
   // consecutive tasks keeps each thread on the data it wrote in the layer before (ThreadPool).
   virtual void run(int64_t tasks, void (*fn)(void* context, int64_t task, int worker), void* context) = 0;
+
+  // Splits [0, units) into one run of consecutive units per worker, in whole multiples of
+  // `grain` (the last unit may end a partial grain), and calls fn(context, begin, end, worker)
+  // once for each non-empty run; returns when all have finished. For work that costs the same
+  // per unit and is worth keeping in one piece per thread (a GEMM that packs its operand once).
+  // Here equal runs; a runner that knows its threads' speeds (ThreadPool measures them: a
+  // thread whose core another tenant shares, or a little core, runs slower) gives the faster
+  // ones longer runs, so all finish together.
+  virtual void run_shares(int64_t units, int64_t grain, void (*fn)(void* context, int64_t begin, int64_t end, int worker),
+                          void* context) {
+    struct Job {
+      int64_t units, grain, workers;
+      void (*fn)(void*, int64_t, int64_t, int);
+      void* context;
+    } job{units, grain < 1 ? 1 : grain, workers(), fn, context};
+    run(job.workers, [](void* c, int64_t w, int worker) {
+      const Job& j = *static_cast<const Job*>(c);
+      const int64_t grains = (j.units + j.grain - 1) / j.grain;
+      const int64_t begin = w * grains / j.workers * j.grain, end = (w + 1) * grains / j.workers * j.grain;
+      const int64_t b = begin < j.units ? begin : j.units, e = end < j.units ? end : j.units;
+      if (b < e) j.fn(j.context, b, e, worker);
+    }, &job);
+  }
 };
 
 }  // namespace onyx
