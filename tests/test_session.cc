@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "op_test.h"
@@ -182,6 +183,66 @@ TEST_CASE("a CNN on the fast paths (padded conv, depthwise, pooling, transpose) 
     REQUIRE(s->run().ok());
     CHECK(allocations_in_run(*s) == 0);
     CHECK(s->output("y")->shape() == Dims{1, 23, 23, 16});
+  }
+}
+
+TEST_CASE("threads: outputs are bitwise those of one thread, run after run") {
+  // Threads take shares sized to their measured speeds, so the split moves from run to run; no
+  // output may depend on it. Each layer is over the size that splits work: a padded conv by
+  // output columns, max pooling by rows, a Winograd conv (+ Z) by tile rows, a stride-2 conv
+  // by output channels.
+  auto ints = [](const char* name, std::vector<int64_t> v) {
+    Attribute a;
+    a.name = name;
+    a.type = AttrType::kInts;
+    a.ints = std::move(v);
+    return a;
+  };
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets.push_back({"", 13});
+  Graph& g = m->graph;
+  g.inputs.push_back(input_info("x", DType::kFloat32, {Dim{1, ""}, Dim{16, ""}, Dim{48, ""}, Dim{48, ""}}));
+  uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<float>(state >> 8) / 16777216.0f - 0.5f;
+  };
+  auto filled = [&](Dims dims, float scale) {
+    std::vector<float> v(static_cast<size_t>(numel(dims)));
+    for (float& e : v) e = scale * next();
+    return ftensor(std::move(dims), std::move(v));
+  };
+  g.initializers.push_back({"w1", filled({64, 16, 3, 3}, 0.3f), ""});
+  g.initializers.push_back({"b1", filled({64}, 0.1f), ""});
+  g.initializers.push_back({"w2", filled({64, 64, 3, 3}, 0.1f), ""});
+  g.initializers.push_back({"w3", filled({128, 64, 3, 3}, 0.1f), ""});
+  const std::vector<int64_t> pad1{1, 1, 1, 1};
+  g.nodes.push_back(op("Conv", {"x", "w1", "b1"}, {"c1"}, {ints("pads", pad1)}));
+  g.nodes.push_back(op("Relu", {"c1"}, {"r1"}));
+  g.nodes.push_back(op("MaxPool", {"r1"}, {"p"}, {ints("kernel_shape", {3, 3}), ints("strides", {2, 2}), ints("pads", pad1)}));
+  g.nodes.push_back(op("Conv", {"p", "w2"}, {"c2"}, {ints("pads", pad1)}));
+  g.nodes.push_back(op("Add", {"c2", "p"}, {"s"}));
+  g.nodes.push_back(op("Relu", {"s"}, {"r2"}));
+  g.nodes.push_back(op("Conv", {"r2", "w3"}, {"y"}, {ints("pads", pad1), ints("strides", {2, 2})}));
+  g.outputs.push_back(output_info("y"));
+  std::vector<float> x(16 * 48 * 48);
+  for (float& e : x) e = next();
+  std::vector<float> want;
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    SessionOptions o;
+    o.threads = threads;
+    auto s = Session::create(m, o).value();
+    REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {1, 16, 48, 48}, x.data())).ok());
+    for (int run = 0; run < (threads == 1 ? 1 : 8); ++run) {
+      CAPTURE(run);
+      REQUIRE(s->run().ok());
+      const Tensor& y = *s->output("y");
+      REQUIRE(y.shape() == Dims{1, 128, 12, 12});
+      if (want.empty()) want.assign(y.data_as<float>(), y.data_as<float>() + y.numel());
+      CHECK(std::memcmp(y.data(), want.data(), want.size() * sizeof(float)) == 0);
+    }
   }
 }
 

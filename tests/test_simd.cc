@@ -667,25 +667,31 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
       std::vector<unsigned char> scratch(wg.scratch_bytes());
       std::vector<unsigned char> shared(wg.block_scratch_bytes()), own0(wg.worker_scratch_bytes()),
           own1(wg.worker_scratch_bytes());
-      // 0: each block's phases on one thread, with the bias; 1: each phase in two uneven parts
+      // 0: all rows on one thread, with the bias; 1: each block's phases in two uneven parts
       // with two threads' scratch, as ConvKernel shares them (channels, products in reverse),
-      // added to Z and clamped to [-1, 2] (Clip).
-      for (int mode : {0, 1}) {
+      // added to Z and clamped to [-1, 2] (Clip); 2: the rows in two uneven shares, each on its
+      // own scratch, as threads of unequal speed take them (a share may span several blocks).
+      for (int mode : {0, 1, 2}) {
         CAPTURE(mode);
         simd::TileEpilogue ep;
         ep.bias = bias.data();
         std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
-        if (mode == 1) {
+        if (mode != 0) {
           y = z;
           ep.clamp = true;
           ep.lo = -1.0f;
           ep.hi = 2.0f;
         }
-        for (int64_t b = 0; b < wg.blocks(); ++b) {
-          if (mode == 0) {
-            wg.run(x.data(), y.data(), nullptr, ep, scratch.data(), b);
-            continue;
-          }
+        const int64_t rows = wg.tile_rows();
+        if (mode == 0) wg.run(x.data(), y.data(), nullptr, ep, scratch.data(), {0, rows});
+        if (mode == 2) {
+          std::vector<unsigned char> other(wg.scratch_bytes());
+          const int64_t cut = rows / 3;
+          wg.run(x.data(), y.data(), z.data(), ep, other.data(), {cut, rows});
+          wg.run(x.data(), y.data(), y.data(), ep, scratch.data(), {0, cut});
+        }
+        for (int64_t i = 0; mode == 1 && i < wg.blocks(); ++i) {
+          const prims::Winograd3x3::Rows b = wg.block(i);
           const int64_t cs = c / 3, ms = 2 * m / 3;
           wg.transform_input(x.data(), b, 0, cs, shared.data(), own0.data());
           wg.transform_input(x.data(), b, cs, c, shared.data(), own1.data());
@@ -696,8 +702,8 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
         int bad = 0;
         for (size_t i = 0; i < y.size(); ++i) {
           double want = ref[i];
-          if (mode == 1) want = std::min(2.0, std::max(-1.0, want + z[i]));
-          const double tolerance = 1e-6 + 16.0 * 6e-8 * (mag[i] + (mode == 1 ? std::fabs(z[i]) : 0.0));
+          if (mode != 0) want = std::min(2.0, std::max(-1.0, want + z[i]));
+          const double tolerance = 1e-6 + 16.0 * 6e-8 * (mag[i] + (mode != 0 ? std::fabs(z[i]) : 0.0));
           if (!(std::fabs(static_cast<double>(y[i]) - want) <= tolerance)) ++bad;
         }
         CHECK(bad == 0);

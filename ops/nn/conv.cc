@@ -327,20 +327,26 @@ class ConvKernel final : public Kernel {
     const int64_t ih = one_d ? 1 : shape_.in[0], iw = shape_.in[axis_w];
     const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), src_size = hp_ * wp_;
     const int64_t mg = shape_.out_channels / shape_.group;
-    if (has_sum_) {
-      std::memcpy(y, ctx.input(3).data(), ctx.output(0).nbytes());  // Z, then the product added onto it
-    }
-    // Threads: one parallel_for per batch chunk over (image, group, part). Several images or
-    // groups are parts enough; otherwise each image is split by output columns in chunks of whole
-    // micro-tiles or, when there are too few column tiles to share evenly (late layers: 7x7
-    // images, many channels), by output channels in chunks of whole tile rows (each thread then
-    // packs the same B panels). Small convolutions stay on one thread (kMinParallelMacs).
+    const float* z = has_sum_ ? ctx.input(3).data_as<float>() : nullptr;  // copied, then the product added on
+    // Threads: per batch chunk, each thread one run of its images and groups when there are
+    // several, else of each image's output columns in whole micro-tiles or, when there are too
+    // few column tiles to share (late layers: 7x7 images, many channels), of its output channels
+    // in whole tile rows (each thread then packs the same B panels). Runs are sized to the
+    // threads' speeds (TaskRunner::run_shares). Small convolutions stay on one thread
+    // (kMinParallelMacs).
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinGemmParallelMacs) workers = 1;
     const size_t per_worker = align_size(packed_[0].scratch_bytes());  // whole cache lines: no line shared
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
     auto* padded = reinterpret_cast<float*>(scratch + per_worker * static_cast<size_t>(workers_));
+    auto share = [&](int64_t units, auto&& fn) {
+      if (workers == 1) {
+        fn(int64_t{0}, units, 0);
+      } else {
+        ctx.parallel_shares(units, 1, fn);
+      }
+    };
     for (int64_t n0 = 0; n0 < shape_.batch; n0 += pad_images_) {
       const int64_t batch = std::min(pad_images_, shape_.batch - n0);
       const float* images_x = x + n0 * shape_.in_channels * in_size;
@@ -354,61 +360,67 @@ class ConvKernel final : public Kernel {
         // by planes.
         const int64_t planes = batch * shape_.in_channels;
         const bool by_rows = !whole && !split_rows;
-        const int64_t pieces = std::min(workers, by_rows ? hp_ : planes);
-        ctx.parallel_for(pieces, [&](int64_t piece, int) {
+        auto pad = [&](int64_t begin, int64_t end, int) {
           if (by_rows) {
-            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, 0, planes, piece * hp_ / pieces,
-                              (piece + 1) * hp_ / pieces, padded);
+            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, 0, planes, begin, end, padded);
           } else {
-            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, piece * planes / pieces,
-                              (piece + 1) * planes / pieces, 0, hp_, padded);
+            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, begin, end, 0, hp_, padded);
           }
-        });
+        };
+        share(by_rows ? hp_ : planes, pad);
         images_x = padded;
       }
-      // Columns: about four parts per thread (a thread slowed by another tenant takes fewer), of
-      // whole micro-tiles shared out evenly (uneven parts left conv1's second thread idle for a
-      // third of the layer).
-      const int64_t parts = whole ? 1 : split_rows ? workers : std::min(tiles, 4 * workers);
+      // Each thread one run of (image, column tiles) or (image, row tiles), sized to its speed:
+      // the same part of every layer's image, and B packed once per image.
       const int64_t x_size = pad_ ? src_size : in_size;
-      ctx.parallel_for(images * parts, [&](int64_t task, int worker) {
-        const int64_t image = task / parts, part = task % parts;
-        const int64_t n = image / shape_.group, g = image % shape_.group;
-        prims::BSource b = src;
-        b.x = images_x + (n * shape_.in_channels + g * src.channels) * x_size;
-        simd::TileEpilogue ep = act_;
-        ep.bias = bias != nullptr ? bias + g * mg : nullptr;
-        const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
-        float* c = y + ((n0 + n) * shape_.out_channels + g * mg) * out_size;
-        unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
-        int64_t begin = 0, end = 0;
-        if (split_rows) {
-          block_range(mg, mr, part, parts, &begin, &end);
-          gemm.run(b, c, out_size, has_sum_, ep, own, 0, out_size, begin, end);
-        } else {
-          block_range(out_size, nr, part, parts, &begin, &end);
-          gemm.run(b, c, out_size, has_sum_, ep, own, begin, end);
+      const int64_t per_image = whole ? 1 : split_rows ? row_tiles : tiles;
+      share(images * per_image, [&](int64_t first, int64_t last, int worker) {
+        for (int64_t image = first / per_image; image * per_image < last; ++image) {
+          const int64_t n = image / shape_.group, g = image % shape_.group;
+          const int64_t p0 = std::max(first - image * per_image, int64_t{0});
+          const int64_t p1 = std::min(last - image * per_image, per_image);
+          prims::BSource b = src;
+          b.x = images_x + (n * shape_.in_channels + g * src.channels) * x_size;
+          simd::TileEpilogue ep = act_;
+          ep.bias = bias != nullptr ? bias + g * mg : nullptr;
+          const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
+          const int64_t at = ((n0 + n) * shape_.out_channels + g * mg) * out_size;
+          float* c = y + at;
+          unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
+          // This run's rows and columns of the product.
+          int64_t r0 = 0, r1 = mg, c0 = 0, c1 = out_size;
+          if (split_rows) {
+            r0 = p0 * mr;
+            r1 = std::min(p1 * mr, mg);
+          } else if (!whole) {
+            c0 = p0 * nr;
+            c1 = std::min(p1 * nr, out_size);
+          }
+          if (z != nullptr && z != y) {
+            for (int64_t r = r0; r < r1; ++r) {
+              std::memcpy(c + r * out_size + c0, z + at + r * out_size + c0, static_cast<size_t>(c1 - c0) * sizeof(float));
+            }
+          }
+          gemm.run(b, c, out_size, has_sum_, ep, own, c0, c1, r0, r1);
         }
       });
     }
   }
 
-  // Winograd: the blocks of tile rows of every image. Threads take whole blocks (each with its
-  // own block scratch) when they can share them evenly: the pool deals each thread a run of
-  // consecutive blocks, so it reads the input rows and writes the output rows that it also
-  // wrote and reads in the layers before and after. Otherwise (ResNet-18's 14x14 layers are
-  // one block) they share each block's three phases: input channels, the 16 products, output
-  // channels.
+  // Winograd. Threads take their own blocks when the images have blocks enough: each thread a
+  // share of the tile rows sized to its speed (TaskRunner::run_shares), the same part of the
+  // image in every layer, so it reads the rows it wrote in the layer before and writes those the
+  // next reads. Otherwise (ResNet-18's 14x14 layers are one block) they share each phase of one
+  // block: input channels, the 16 products, output channels.
   bool winograd_whole_blocks(int64_t workers) const {
-    const int64_t tasks = shape_.batch * winograd_->blocks();
-    return workers > 1 && tasks >= workers && (tasks % workers == 0 || tasks >= 4 * workers);
+    return workers > 1 && shape_.batch * winograd_->blocks() >= workers;
   }
 
+  // Scratch: each worker's block and own scratch, or one block then each worker's own.
   size_t winograd_scratch_bytes() const {
-    const size_t block = align_size(winograd_->block_scratch_bytes());
-    const size_t own = align_size(winograd_->worker_scratch_bytes());
     const auto w = static_cast<size_t>(workers_);
-    return (winograd_whole_blocks(workers_) ? block * w : block) + own * w;
+    if (winograd_whole_blocks(workers_)) return align_size(winograd_->scratch_bytes()) * w;
+    return align_size(winograd_->block_scratch_bytes()) + align_size(winograd_->worker_scratch_bytes()) * w;
   }
 
   void run_winograd(RunContext& ctx) {
@@ -423,40 +435,41 @@ class ConvKernel final : public Kernel {
     ep.bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * m * c * 9 * out_size < kMinGemmParallelMacs) workers = 1;
-    // The scratch holds a block per thread only when whole blocks pay for the threads prepared for.
-    const bool block_each = winograd_whole_blocks(workers_);
-    const bool whole = workers > 1 && block_each;
-    // Scratch: block scratch (one, or one per worker), then each worker's own.
-    const size_t block_bytes = align_size(wg.block_scratch_bytes()), own_bytes = align_size(wg.worker_scratch_bytes());
-    auto* blocks_at = static_cast<unsigned char*>(ctx.scratch());
-    unsigned char* own = blocks_at + (block_each ? block_bytes * static_cast<size_t>(workers_) : block_bytes);
-    auto block_of = [&](int worker) { return blocks_at + (whole ? static_cast<size_t>(worker) * block_bytes : 0); };
-    auto own_of = [&](int worker) { return own + static_cast<size_t>(worker) * own_bytes; };
-    const int64_t blocks = wg.blocks();
+    auto* scratch = static_cast<unsigned char*>(ctx.scratch());
     auto image = [&](int64_t n) { return x + n * c * in_size; };
     auto out = [&](int64_t n) { return y + n * m * out_size; };
     auto sum = [&](int64_t n) { return z != nullptr ? z + n * m * out_size : nullptr; };
-    if (whole) {
-      ctx.parallel_for(shape_.batch * blocks, [&](int64_t task, int worker) {
-        const int64_t n = task / blocks, b = task % blocks;
-        unsigned char* mine = block_of(worker);
-        wg.transform_input(image(n), b, 0, c, mine, own_of(worker));
-        for (int e = 0; e < 16; ++e) wg.multiply(b, e, mine, own_of(worker));
-        wg.transform_output(b, 0, m, out(n), sum(n), ep, mine, own_of(worker));
+    const int64_t rows = wg.tile_rows();
+    if (workers > 1 && winograd_whole_blocks(workers_)) {
+      const size_t per_worker = align_size(wg.scratch_bytes());
+      ctx.parallel_shares(shape_.batch * rows, 1, [&](int64_t begin, int64_t end, int worker) {
+        for (int64_t n = begin / rows; n * rows < end; ++n) {
+          const int64_t r0 = std::max(begin - n * rows, int64_t{0}), r1 = std::min(end - n * rows, rows);
+          wg.run(image(n), out(n), sum(n), ep, scratch + static_cast<size_t>(worker) * per_worker, {r0, r1});
+        }
       });
       return;
     }
+    const size_t own_bytes = align_size(wg.worker_scratch_bytes());
+    unsigned char* block = scratch;
+    auto own_of = [&](int worker) {
+      return scratch + align_size(wg.block_scratch_bytes()) + static_cast<size_t>(worker) * own_bytes;
+    };
     for (int64_t n = 0; n < shape_.batch; ++n) {
-      for (int64_t b = 0; b < blocks; ++b) {
-        ctx.parallel_for(workers, [&](int64_t part, int worker) {
-          wg.transform_input(image(n), b, part * c / workers, (part + 1) * c / workers, blocks_at, own_of(worker));
+      for (int64_t i = 0; i < wg.blocks(); ++i) {
+        const prims::Winograd3x3::Rows b = wg.block(i);
+        if (workers == 1) {
+          wg.transform_input(image(n), b, 0, c, block, own_of(0));
+          for (int e = 0; e < 16; ++e) wg.multiply(b, e, block, own_of(0));
+          wg.transform_output(b, 0, m, out(n), sum(n), ep, block, own_of(0));
+          continue;
+        }
+        ctx.parallel_shares(c, 1, [&](int64_t c0, int64_t c1, int worker) {
+          wg.transform_input(image(n), b, c0, c1, block, own_of(worker));
         });
-        ctx.parallel_for(16, [&](int64_t e, int worker) {
-          wg.multiply(b, static_cast<int>(e), blocks_at, own_of(worker));
-        });
-        ctx.parallel_for(workers, [&](int64_t part, int worker) {
-          wg.transform_output(b, part * m / workers, (part + 1) * m / workers, out(n), sum(n), ep, blocks_at,
-                              own_of(worker));
+        ctx.parallel_for(16, [&](int64_t e, int worker) { wg.multiply(b, static_cast<int>(e), block, own_of(worker)); });
+        ctx.parallel_shares(m, 1, [&](int64_t m0, int64_t m1, int worker) {
+          wg.transform_output(b, m0, m1, out(n), sum(n), ep, block, own_of(worker));
         });
       }
     }

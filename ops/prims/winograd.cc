@@ -74,6 +74,9 @@ Status Winograd3x3::pack(const simd::SimdKernels& kernels, const float* w, const
   const int64_t shared = (blocks + parts - 1) / parts * parts;
   if (shared <= rows && 10 * rows >= 9 * shared * ((rows + shared - 1) / shared)) blocks = shared;
   block_rows_ = (rows + blocks - 1) / blocks;
+  // Threads' shares follow their speeds (TaskRunner::run_shares): room for a third more rows
+  // keeps a faster thread's share in one block, its GEMMs as wide as on one thread.
+  if (parts > 1) block_rows_ = std::min(rows, (4 * block_rows_ + 2) / 3);
   // U as 16 matrices [m][c], one per element of the transformed tile (apart by an odd number
   // of cache lines: the transform writes all 16 at once).
   const int64_t us = matrix_stride(m * c);
@@ -113,10 +116,10 @@ struct Winograd3x3::Block {
   float* prod;
 };
 
-Winograd3x3::Block Winograd3x3::block_at(int64_t block, void* scratch) const {
+Winograd3x3::Block Winograd3x3::block_at(Rows rows, void* scratch) const {
   Block b;
-  b.t0 = block * block_rows_;
-  b.t1 = std::min(tiles_h_, b.t0 + block_rows_);
+  b.t0 = rows.begin;
+  b.t1 = std::min(tiles_h_, std::min(rows.end, b.t0 + block_rows_));
   b.nt = (b.t1 - b.t0) * tiles_w_;
   b.vs = matrix_stride(c_ * b.nt);
   b.ps = matrix_stride(m_ * b.nt);
@@ -138,7 +141,7 @@ size_t Winograd3x3::worker_scratch_bytes() const {
 
 size_t Winograd3x3::scratch_bytes() const { return align_size(block_scratch_bytes()) + worker_scratch_bytes(); }
 
-void Winograd3x3::transform_input(const float* x, int64_t block, int64_t c_begin, int64_t c_end,
+void Winograd3x3::transform_input(const float* x, Rows block, int64_t c_begin, int64_t c_end,
                                   void* block_scratch, void* own) const {
   // V: per channel, the block's rows split into even and odd columns of the padded image (each
   // row once, straight from x: on small images, padding a copy and splitting each tile row's four
@@ -187,14 +190,14 @@ void Winograd3x3::transform_input(const float* x, int64_t block, int64_t c_begin
   }
 }
 
-void Winograd3x3::multiply(int64_t block, int e, void* block_scratch, void* own) const {
+void Winograd3x3::multiply(Rows block, int e, void* block_scratch, void* own) const {
   // The sum over input channels: product e = U_e [m x c] * V_e [c x nt].
   const Block b = block_at(block, block_scratch);
   gemm_[e].run(BSource::matrix(b.v + e * b.vs, c_, b.nt, b.nt), b.prod + e * b.ps, b.nt, false, simd::TileEpilogue{},
                own_at(own).gemm, 0, b.nt);
 }
 
-void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, const float* z,
+void Winograd3x3::transform_output(Rows block, int64_t m_begin, int64_t m_end, float* y, const float* z,
                                    const simd::TileEpilogue& ep, void* block_scratch, void* own) const {
   // Y: per output channel and tile row, the 2x2 outputs of every tile (as even and odd
   // columns of the top and bottom rows), then interleaved into the output with Z, the bias and
@@ -228,11 +231,15 @@ void Winograd3x3::transform_output(int64_t block, int64_t m_begin, int64_t m_end
 }
 
 void Winograd3x3::run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
-                      int64_t block) const {
+                      Rows rows) const {
   void* own = static_cast<unsigned char*>(scratch) + align_size(block_scratch_bytes());
-  transform_input(x, block, 0, c_, scratch, own);
-  for (int e = 0; e < 16; ++e) multiply(block, e, scratch, own);
-  transform_output(block, 0, m_, y, z, ep, scratch, own);
+  const int64_t n = rows.end - rows.begin, blocks = (n + block_rows_ - 1) / block_rows_;
+  for (int64_t i = 0; i < blocks; ++i) {
+    const Rows block{rows.begin + i * n / blocks, rows.begin + (i + 1) * n / blocks};
+    transform_input(x, block, 0, c_, scratch, own);
+    for (int e = 0; e < 16; ++e) multiply(block, e, scratch, own);
+    transform_output(block, 0, m_, y, z, ep, scratch, own);
+  }
 }
 
 }  // namespace onyx::prims

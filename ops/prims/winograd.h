@@ -8,10 +8,12 @@
 // subtract and halve, so the result differs from the direct sum by rounding alone.
 //
 // Tiles are processed in blocks of whole tile rows, sized so a block's transformed input and
-// products stay in the near caches; threads share each phase of a block (input channels, the
-// 16 products, output channels), so none of them streams all the weights or repeats work.
+// products stay in the near caches. Threads either take blocks of their own (each its share of
+// the image's rows) or share each phase of one block (input channels, the 16 products, output
+// channels), so none of them streams all the weights or repeats work.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -31,10 +33,18 @@ class Winograd3x3 {
 
   // Transforms and packs w ([m][c][3][3]) for `kernels`, for a convolution of s's shape (its
   // batch aside), in a multiple of `parts` blocks of equal rows where the image has rows enough
-  // (threads that take whole blocks then finish together).
+  // (threads that take whole blocks then finish together), a little longer when parts > 1 (a
+  // faster thread's share of rows still fits one block).
   Status pack(const simd::SimdKernels& kernels, const float* w, const ConvShape& s, int64_t parts = 1);
 
+  // Tile rows [begin, end) of an image (2 output rows each): a block has at most block_rows().
+  struct Rows {
+    int64_t begin, end;
+  };
+  int64_t tile_rows() const { return tiles_h_; }
+  int64_t block_rows() const { return block_rows_; }
   int64_t blocks() const { return (tiles_h_ + block_rows_ - 1) / block_rows_; }
+  Rows block(int64_t i) const { return {i * block_rows_, std::min(tiles_h_, (i + 1) * block_rows_)}; }
 
   // A block runs in three phases; each splits into ranges that threads can share, and must end
   // on every thread before the next begins. They use a block scratch (the block's transformed
@@ -46,19 +56,20 @@ class Winograd3x3 {
   // in the thread's own scratch: no padded copy of the image, and a thread reads only the rows
   // of its blocks (on two cores, a padded copy that both wrote made each read the other's half,
   // slowly).
-  void transform_input(const float* x, int64_t block, int64_t c_begin, int64_t c_end, void* block_scratch,
+  void transform_input(const float* x, Rows block, int64_t c_begin, int64_t c_end, void* block_scratch,
                        void* own) const;
   // Product e (of 16): the transformed weights' matrix e times V's.
-  void multiply(int64_t block, int e, void* block_scratch, void* own) const;
+  void multiply(Rows block, int e, void* block_scratch, void* own) const;
   // y ([m][out_h][out_w]) for output channels [m_begin, m_end) of the block's outputs, [+ z, of
   // y's layout, when not null (it may be y)], then the epilogue (bias per output channel, clamp).
-  void transform_output(int64_t block, int64_t m_begin, int64_t m_end, float* y, const float* z,
+  void transform_output(Rows block, int64_t m_begin, int64_t m_end, float* y, const float* z,
                         const simd::TileEpilogue& ep, void* block_scratch, void* own) const;
 
-  // All three phases of a block on one thread, with scratch_bytes() of scratch.
+  // All three phases of tile rows `rows` on one thread (in blocks of near-equal rows, at most
+  // block_rows() each), with scratch_bytes() of scratch.
   size_t scratch_bytes() const;
   void run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
-           int64_t block) const;
+           Rows rows) const;
 
  private:
   const simd::SimdKernels* kernels_ = nullptr;  // the table the GEMMs and transforms are from
@@ -77,7 +88,7 @@ class Winograd3x3 {
   }
 
   struct Block;
-  Block block_at(int64_t block, void* block_scratch) const;
+  Block block_at(Rows rows, void* block_scratch) const;
 };
 
 }  // namespace onyx::prims
