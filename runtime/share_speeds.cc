@@ -25,7 +25,7 @@ void ShareSpeeds::split(int64_t units, int64_t grain, int64_t* bounds) const {
 }
 
 void ShareSpeeds::update(const int64_t* bounds, const double* seconds) {
-  constexpr double kStep = 0.25, kLeast = 0.2, kMost = 5.0;
+  constexpr double kStep = 1.0 / 16, kLeast = 0.2, kMost = 5.0;
   double rate_sum = 0, speed_sum = 0;
   int timed = 0;
   auto rate = [&](int w) { return static_cast<double>(bounds[w + 1] - bounds[w]) / seconds[w]; };

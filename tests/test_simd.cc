@@ -780,7 +780,7 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
   CHECK(bounds[1] == 50);
   CHECK(bounds[2] == 100);
   // Worker 1 takes three times as long per unit (a core another tenant shares, a little core).
-  for (int job = 0; job < 20; ++job) {
+  for (int job = 0; job < 120; ++job) {
     speeds.split(100, 1, bounds);
     const double seconds[2] = {static_cast<double>(bounds[1] - bounds[0]) * 1e-5,
                                static_cast<double>(bounds[2] - bounds[1]) * 3e-5};
@@ -803,7 +803,7 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
   speeds.update(bounds, one_timed);
   CHECK(std::fabs(speeds.speed(1) / speeds.speed(0) - 1.0 / 3.0) < 0.02);
   // A worker that stalls entirely keeps a least share, so that it is still timed and recovers.
-  for (int job = 0; job < 40; ++job) {
+  for (int job = 0; job < 200; ++job) {
     speeds.split(1000, 1, bounds);
     const double seconds[2] = {1e-3, 1.0};
     speeds.update(bounds, seconds);

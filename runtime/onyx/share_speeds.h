@@ -22,8 +22,11 @@ class ShareSpeeds {
 
   // After a job split by `bounds`: seconds[w] is how long worker w took for its own run (0 when
   // it did not run it, or the run was empty). Each run timed over kMinTimed moves its worker's
-  // speed a quarter of the way towards what it measured, relative to the other timed workers
-  // (a measure is first held within a factor of 2 of the current speed).
+  // speed a sixteenth of the way towards what it measured, relative to the other timed workers
+  // (a measure is first held within a factor of 2 of the current speed): single runs on a busy
+  // machine vary by tens of percent (a quarter of the way made ResNet-18's estimate swing
+  // 0.8-1.2 between runs with both vCPUs equally fast); ResNet-18 has about 45 shared jobs
+  // per inference, so a lasting difference is learned within a few inferences.
   void update(const int64_t* bounds, const double* seconds);
 
   // Runs shorter than this say more about waking a thread than about its speed.
