@@ -77,6 +77,15 @@ Node op(const std::string& type, std::vector<std::string> in, std::vector<std::s
   return n;
 }
 
+// An opset-13 model whose graph input x is one float32 image of c x h x w (no nodes yet).
+std::shared_ptr<Model> image_model(int64_t c, int64_t h, int64_t w) {
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets.push_back({"", 13});
+  m->graph.inputs.push_back(input_info("x", DType::kFloat32, {Dim{1, ""}, Dim{c, ""}, Dim{h, ""}, Dim{w, ""}}));
+  return m;
+}
+
 // Runs the session once while counting heap allocations; the run must succeed.
 long allocations_in_run(Session& s) {
   g_allocations = 0;
@@ -136,25 +145,8 @@ TEST_CASE("a static model is planned at create and runs without allocating") {
 }
 
 TEST_CASE("a CNN on the fast paths (padded conv, depthwise, pooling, transpose) runs without allocating") {
-  auto ints = [](const char* name, std::vector<int64_t> v) {
-    Attribute a;
-    a.name = name;
-    a.type = AttrType::kInts;
-    a.ints = std::move(v);
-    return a;
-  };
-  auto one = [](const char* name, int64_t v) {
-    Attribute a;
-    a.name = name;
-    a.type = AttrType::kInt;
-    a.i = v;
-    return a;
-  };
-  auto m = std::make_shared<Model>();
-  m->ir_version = 8;
-  m->opsets.push_back({"", 13});
+  auto m = image_model(8, 96, 96);
   Graph& g = m->graph;
-  g.inputs.push_back(input_info("x", DType::kFloat32, {Dim{1, ""}, Dim{8, ""}, Dim{96, ""}, Dim{96, ""}}));
   auto filled = [](Dims dims) {
     std::vector<float> v(static_cast<size_t>(numel(dims)));
     for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 7) * 0.1f - 0.3f;
@@ -165,12 +157,12 @@ TEST_CASE("a CNN on the fast paths (padded conv, depthwise, pooling, transpose) 
   g.initializers.push_back({"dw", filled({16, 1, 3, 3}), ""});
   // Sizes over the thresholds that split work between threads (2^21 multiply-adds for the dense
   // convolution, 2^18 for the depthwise one).
-  g.nodes.push_back(op("Conv", {"x", "w", "b"}, {"c"}, {ints("pads", {1, 1, 1, 1})}));
+  g.nodes.push_back(op("Conv", {"x", "w", "b"}, {"c"}, {attr_ints("pads", {1, 1, 1, 1})}));
   g.nodes.push_back(op("Relu", {"c"}, {"r"}));
-  g.nodes.push_back(op("Conv", {"r", "dw"}, {"d"}, {ints("pads", {1, 1, 1, 1}), ints("strides", {2, 2}), one("group", 16)}));
+  g.nodes.push_back(op("Conv", {"r", "dw"}, {"d"}, {attr_ints("pads", {1, 1, 1, 1}), attr_ints("strides", {2, 2}), attr_int("group", 16)}));
   g.nodes.push_back(op("Relu", {"d"}, {"dr"}));
-  g.nodes.push_back(op("MaxPool", {"dr"}, {"p"}, {ints("kernel_shape", {3, 3}), ints("strides", {2, 2})}));
-  g.nodes.push_back(op("Transpose", {"p"}, {"y"}, {ints("perm", {0, 2, 3, 1})}));
+  g.nodes.push_back(op("MaxPool", {"dr"}, {"p"}, {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2})}));
+  g.nodes.push_back(op("Transpose", {"p"}, {"y"}, {attr_ints("perm", {0, 2, 3, 1})}));
   g.outputs.push_back(output_info("y"));
   std::vector<float> x(8 * 96 * 96, 0.5f);
   for (int threads : {1, 2}) {
@@ -191,18 +183,8 @@ TEST_CASE("threads: outputs are bitwise those of one thread, run after run") {
   // output may depend on it. Each layer is over the size that splits work: a padded conv by
   // output columns, max pooling by rows, a Winograd conv (+ Z) by tile rows, a stride-2 conv
   // by output channels.
-  auto ints = [](const char* name, std::vector<int64_t> v) {
-    Attribute a;
-    a.name = name;
-    a.type = AttrType::kInts;
-    a.ints = std::move(v);
-    return a;
-  };
-  auto m = std::make_shared<Model>();
-  m->ir_version = 8;
-  m->opsets.push_back({"", 13});
+  auto m = image_model(16, 48, 48);
   Graph& g = m->graph;
-  g.inputs.push_back(input_info("x", DType::kFloat32, {Dim{1, ""}, Dim{16, ""}, Dim{48, ""}, Dim{48, ""}}));
   uint32_t state = 12345;
   auto next = [&] {
     state = state * 1664525u + 1013904223u;
@@ -218,13 +200,13 @@ TEST_CASE("threads: outputs are bitwise those of one thread, run after run") {
   g.initializers.push_back({"w2", filled({64, 64, 3, 3}, 0.1f), ""});
   g.initializers.push_back({"w3", filled({128, 64, 3, 3}, 0.1f), ""});
   const std::vector<int64_t> pad1{1, 1, 1, 1};
-  g.nodes.push_back(op("Conv", {"x", "w1", "b1"}, {"c1"}, {ints("pads", pad1)}));
+  g.nodes.push_back(op("Conv", {"x", "w1", "b1"}, {"c1"}, {attr_ints("pads", pad1)}));
   g.nodes.push_back(op("Relu", {"c1"}, {"r1"}));
-  g.nodes.push_back(op("MaxPool", {"r1"}, {"p"}, {ints("kernel_shape", {3, 3}), ints("strides", {2, 2}), ints("pads", pad1)}));
-  g.nodes.push_back(op("Conv", {"p", "w2"}, {"c2"}, {ints("pads", pad1)}));
+  g.nodes.push_back(op("MaxPool", {"r1"}, {"p"}, {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2}), attr_ints("pads", pad1)}));
+  g.nodes.push_back(op("Conv", {"p", "w2"}, {"c2"}, {attr_ints("pads", pad1)}));
   g.nodes.push_back(op("Add", {"c2", "p"}, {"s"}));
   g.nodes.push_back(op("Relu", {"s"}, {"r2"}));
-  g.nodes.push_back(op("Conv", {"r2", "w3"}, {"y"}, {ints("pads", pad1), ints("strides", {2, 2})}));
+  g.nodes.push_back(op("Conv", {"r2", "w3"}, {"y"}, {attr_ints("pads", pad1), attr_ints("strides", {2, 2})}));
   g.outputs.push_back(output_info("y"));
   std::vector<float> x(16 * 48 * 48);
   for (float& e : x) e = next();

@@ -773,12 +773,14 @@ TEST_CASE("thread pool: shares cover every unit once, in whole grains, one run p
 }
 
 TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole grains") {
+  auto split = [](const ShareSpeeds& s, int64_t units, int64_t grain) {
+    std::vector<int64_t> bounds(static_cast<size_t>(s.workers()) + 1);
+    s.split(units, grain, bounds.data());
+    return bounds;
+  };
   ShareSpeeds speeds(2);
   int64_t bounds[3];
-  speeds.split(100, 1, bounds);
-  CHECK(bounds[0] == 0);
-  CHECK(bounds[1] == 50);
-  CHECK(bounds[2] == 100);
+  CHECK(split(speeds, 100, 1) == std::vector<int64_t>{0, 50, 100});
   // Worker 1 takes three times as long per unit (a core another tenant shares, a little core).
   for (int job = 0; job < 120; ++job) {
     speeds.split(100, 1, bounds);
@@ -790,12 +792,10 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
   CAPTURE(speeds.speed(1));
   CHECK(std::fabs(speeds.speed(1) / speeds.speed(0) - 1.0 / 3.0) < 0.02);
   CHECK(std::fabs(speeds.speed(0) + speeds.speed(1) - 2.0) < 1e-9);
-  speeds.split(100, 1, bounds);
-  CHECK(bounds[1] == 75);
-  // Grains: the first run ends on the nearest multiple of 8, the last at the units.
-  speeds.split(101, 8, bounds);
-  CHECK(bounds[1] == 80);  // 13 grains, 9.74 of them to worker 0
-  CHECK(bounds[2] == 101);
+  CHECK(split(speeds, 100, 1) == std::vector<int64_t>{0, 75, 100});
+  // Grains: the first run ends on the nearest multiple of 8 (13 grains, 9.74 of them to worker
+  // 0), the last at the units.
+  CHECK(split(speeds, 101, 8) == std::vector<int64_t>{0, 80, 101});
   // Runs under kMinTimed, or not run by their owner (0), teach nothing.
   const double short_runs[2] = {1e-6, 1e-6};
   speeds.update(bounds, short_runs);
@@ -808,16 +808,10 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
     const double seconds[2] = {1e-3, 1.0};
     speeds.update(bounds, seconds);
   }
-  speeds.split(1000, 1, bounds);
-  CHECK(bounds[2] - bounds[1] > 0);
+  const std::vector<int64_t> stalled = split(speeds, 1000, 1);
+  CHECK(stalled[2] - stalled[1] > 0);
   // Three workers, equal speeds: equal runs that tile the units.
-  ShareSpeeds three(3);
-  int64_t b3[4];
-  three.split(10, 1, b3);
-  CHECK(b3[0] == 0);
-  CHECK(b3[1] == 3);
-  CHECK(b3[2] == 7);
-  CHECK(b3[3] == 10);
+  CHECK(split(ShareSpeeds(3), 10, 1) == std::vector<int64_t>{0, 3, 7, 10});
 }
 
 namespace {
