@@ -340,13 +340,6 @@ class ConvKernel final : public Kernel {
     const size_t per_worker = align_size(packed_[0].scratch_bytes());  // whole cache lines: no line shared
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
     auto* padded = reinterpret_cast<float*>(scratch + per_worker * static_cast<size_t>(workers_));
-    auto share = [&](int64_t units, auto&& fn) {
-      if (workers == 1) {
-        fn(int64_t{0}, units, 0);
-      } else {
-        ctx.parallel_shares(units, 1, fn);
-      }
-    };
     for (int64_t n0 = 0; n0 < shape_.batch; n0 += pad_images_) {
       const int64_t batch = std::min(pad_images_, shape_.batch - n0);
       const float* images_x = x + n0 * shape_.in_channels * in_size;
@@ -367,18 +360,16 @@ class ConvKernel final : public Kernel {
             prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, begin, end, 0, hp_, padded);
           }
         };
-        share(by_rows ? hp_ : planes, pad);
+        nn::share_units(ctx, workers, by_rows ? hp_ : planes, pad);
         images_x = padded;
       }
       // Each thread one run of (image, column tiles) or (image, row tiles), sized to its speed:
       // the same part of every layer's image, and B packed once per image.
       const int64_t x_size = pad_ ? src_size : in_size;
       const int64_t per_image = whole ? 1 : split_rows ? row_tiles : tiles;
-      share(images * per_image, [&](int64_t first, int64_t last, int worker) {
-        for (int64_t image = first / per_image; image * per_image < last; ++image) {
+      nn::share_units(ctx, workers, images * per_image, [&](int64_t first, int64_t last, int worker) {
+        nn::for_each_item(first, last, per_image, [&](int64_t image, int64_t p0, int64_t p1) {
           const int64_t n = image / shape_.group, g = image % shape_.group;
-          const int64_t p0 = std::max(first - image * per_image, int64_t{0});
-          const int64_t p1 = std::min(last - image * per_image, per_image);
           prims::BSource b = src;
           b.x = images_x + (n * shape_.in_channels + g * src.channels) * x_size;
           simd::TileEpilogue ep = act_;
@@ -402,7 +393,7 @@ class ConvKernel final : public Kernel {
             }
           }
           gemm.run(b, c, out_size, has_sum_, ep, own, c0, c1, r0, r1);
-        }
+        });
       });
     }
   }
@@ -439,14 +430,14 @@ class ConvKernel final : public Kernel {
     auto image = [&](int64_t n) { return x + n * c * in_size; };
     auto out = [&](int64_t n) { return y + n * m * out_size; };
     auto sum = [&](int64_t n) { return z != nullptr ? z + n * m * out_size : nullptr; };
-    const int64_t rows = wg.tile_rows();
-    if (workers > 1 && winograd_whole_blocks(workers_)) {
+    if (workers == 1 || winograd_whole_blocks(workers_)) {
+      // Each thread its share of the images' tile rows, on its own block and own scratch (the
+      // first worker's is where the one-block layout has them).
       const size_t per_worker = align_size(wg.scratch_bytes());
-      ctx.parallel_shares(shape_.batch * rows, 1, [&](int64_t begin, int64_t end, int worker) {
-        for (int64_t n = begin / rows; n * rows < end; ++n) {
-          const int64_t r0 = std::max(begin - n * rows, int64_t{0}), r1 = std::min(end - n * rows, rows);
+      nn::share_units(ctx, workers, shape_.batch * wg.tile_rows(), [&](int64_t begin, int64_t end, int worker) {
+        nn::for_each_item(begin, end, wg.tile_rows(), [&](int64_t n, int64_t r0, int64_t r1) {
           wg.run(image(n), out(n), sum(n), ep, scratch + static_cast<size_t>(worker) * per_worker, {r0, r1});
-        }
+        });
       });
       return;
     }
@@ -458,12 +449,6 @@ class ConvKernel final : public Kernel {
     for (int64_t n = 0; n < shape_.batch; ++n) {
       for (int64_t i = 0; i < wg.blocks(); ++i) {
         const prims::Winograd3x3::Rows b = wg.block(i);
-        if (workers == 1) {
-          wg.transform_input(image(n), b, 0, c, block, own_of(0));
-          for (int e = 0; e < 16; ++e) wg.multiply(b, e, block, own_of(0));
-          wg.transform_output(b, 0, m, out(n), sum(n), ep, block, own_of(0));
-          continue;
-        }
         ctx.parallel_shares(c, 1, [&](int64_t c0, int64_t c1, int worker) {
           wg.transform_input(image(n), b, c0, c1, block, own_of(worker));
         });

@@ -306,11 +306,10 @@ class PoolKernel final : public Kernel {
             // Each thread its share of every image's output rows, all channels (sized to the
             // threads' speeds): the rows the convolution after it reads on the same thread.
             ctx.parallel_shares(shape_.batch * rows, 1, [&](int64_t begin, int64_t end, int) {
-              for (int64_t n = begin / rows; n * rows < end; ++n) {
+              nn::for_each_item(begin, end, rows, [&](int64_t n, int64_t r0, int64_t r1) {
                 prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(), empty, n * shape_.in_channels,
-                                           (n + 1) * shape_.in_channels, std::max(begin - n * rows, int64_t{0}),
-                                           std::min(end - n * rows, rows));
-              }
+                                           (n + 1) * shape_.in_channels, r0, r1);
+              });
             });
             return Status();
           }

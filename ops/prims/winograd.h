@@ -37,12 +37,12 @@ class Winograd3x3 {
   // faster thread's share of rows still fits one block).
   Status pack(const simd::SimdKernels& kernels, const float* w, const ConvShape& s, int64_t parts = 1);
 
-  // Tile rows [begin, end) of an image (2 output rows each): a block has at most block_rows().
+  // Tile rows [begin, end) of an image (2 output rows each); a block has at most the rows pack()
+  // chose.
   struct Rows {
     int64_t begin, end;
   };
   int64_t tile_rows() const { return tiles_h_; }
-  int64_t block_rows() const { return block_rows_; }
   int64_t blocks() const { return (tiles_h_ + block_rows_ - 1) / block_rows_; }
   Rows block(int64_t i) const { return {i * block_rows_, std::min(tiles_h_, (i + 1) * block_rows_)}; }
 
@@ -65,8 +65,8 @@ class Winograd3x3 {
   void transform_output(Rows block, int64_t m_begin, int64_t m_end, float* y, const float* z,
                         const simd::TileEpilogue& ep, void* block_scratch, void* own) const;
 
-  // All three phases of tile rows `rows` on one thread (in blocks of near-equal rows, at most
-  // block_rows() each), with scratch_bytes() of scratch.
+  // All three phases of tile rows `rows` on one thread (in blocks of near-equal rows, none longer
+  // than block(0)), with scratch_bytes() of scratch.
   size_t scratch_bytes() const;
   void run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
            Rows rows) const;
