@@ -148,6 +148,8 @@ def main():
          "link.bin")
 
     case("test on a folder without tests", ["test", d], "no test folders")
+    os.makedirs(p("no_model"))
+    case("run on a folder without a model", ["run", p("no_model"), "--random"], "no_model", "without model.onnx")
     case("unknown subcommand", ["frobnicate"], "unknown command")
     case("bad option value", ["bench", p("good.onnx"), "--runs", "many"], "--runs")
     case("test with no threads", ["test", d, "--threads", "0"], "--threads", "1..256")

@@ -156,6 +156,13 @@ def main():
     case("bench --profile counts nodes per operator", counts == {"Relu": 2, "Neg": 1}, str(counts))
     r = onyx("bench", chain, "--runs", "3")
     case("bench without --profile prints no profile", r.returncode == 0 and "profile:" not in r.stdout, r.stdout)
+    # A test folder stands for its model.onnx (the backend-test layout), for every command.
+    os.makedirs(p("folder"))
+    shutil.copy(chain, p("folder/model.onnx"))
+    expect("inspect of a folder reads its model.onnx", onyx("inspect", p("folder")), 0,
+           "model: " + p("folder/model.onnx"), "nodes: 3")
+    r = onyx("bench", p("folder"), "--runs", "2", "--json")
+    case("bench of a folder runs its model.onnx", r.returncode == 0 and '"median_ms"' in r.stdout, r.stdout + r.stderr)
     expect("check of a valid model", onyx("check", good), 0, "0 errors, 0 warnings")
     broken = save(model([
         helper.make_node("Relu", ["x"], ["r"], name="dup"),

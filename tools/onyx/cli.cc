@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <random>
 
+#include <sys/stat.h>
+
 #include "loader.h"
 #include "npy.h"
 #include "tensor_file.h"
@@ -108,7 +110,23 @@ double now_ms() {
   return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
 }
 
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool is_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 Result<std::shared_ptr<Model>> load_model(const std::string& path) {
+  if (is_dir(path)) {
+    for (const char* name : {"/model.onnx", "/model.onyx"}) {
+      if (is_file(path + name)) return load_model(path + name);
+    }
+    return error(Code::kNotFound, path, ": a folder without model.onnx or model.onyx");
+  }
   if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".onyx") == 0) return load_compiled_model_file(path);
   return load_model_file(path, LoadOptions{});
 }

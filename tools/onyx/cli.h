@@ -39,7 +39,10 @@ int fail(const char* cmd, const Status& s);
 
 double now_ms();
 
-// Loads a model file (.onnx, or a .onyx compiled model).
+bool is_dir(const std::string& path);
+bool is_file(const std::string& path);
+// Loads a model: a .onnx file, a .onyx compiled model, or a folder holding model.onnx (else
+// model.onyx), as an ONNX backend test lays it out.
 Result<std::shared_ptr<Model>> load_model(const std::string& path);
 // Reads an input file: .npy, or a TensorProto/SequenceProto .pb.
 Result<Value> read_input_file(const std::string& path, const TypeInfo* expected);

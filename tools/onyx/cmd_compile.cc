@@ -34,11 +34,6 @@ const char* kCompileHelp =
     "                     test_data_set_0, and OUTDIR receives model.onyx plus every\n"
     "                     test_data_set_*/input_K.npy, output_K.npy (runs without protobuf)\n";
 
-bool is_dir(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 std::string dir_of(const std::string& path) {
   size_t s = path.rfind('/');
   if (s == std::string::npos) return ".";

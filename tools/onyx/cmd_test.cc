@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,15 +42,6 @@ struct Outcome {
   char kind = 'E';  // 'P' pass, 'F' fail, 'E' error
   std::string detail;
 };
-
-bool is_dir(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-bool is_file(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 std::vector<std::string> list_dir(const std::string& dir) {
   std::vector<std::string> names;
@@ -223,7 +213,7 @@ double max_abs_diff(const Value& got, const Value& want) {
 Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_only, int threads) {
   Outcome o;
   // A compiled model.onyx stands in for model.onnx (e.g. from `onyx compile --tests`).
-  Result<std::shared_ptr<Model>> model = load_model(is_file(dir + "/model.onnx") ? dir + "/model.onnx" : dir + "/model.onyx");
+  Result<std::shared_ptr<Model>> model = load_model(dir);
   if (!model.ok()) return {'E', model.status().message()};
   // The reference data decides input shapes: a few suite models declare shapes their own
   // data does not have (test_castlike_*), so declared shapes are not enforced here.
