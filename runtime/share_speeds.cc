@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "onyx/task_runner.h"
+
 namespace onyx {
 
 ShareSpeeds::ShareSpeeds(int workers)
@@ -11,7 +13,6 @@ ShareSpeeds::ShareSpeeds(int workers)
 
 void ShareSpeeds::split(int64_t units, int64_t grain, int64_t* bounds) const {
   grain = std::max<int64_t>(grain, 1);
-  const int64_t grains = (units + grain - 1) / grain;
   double total = 0;
   for (int w = 0; w < workers_; ++w) total += speed(w);
   // Cumulative, so that the runs tile [0, units) whatever the rounding.
@@ -19,8 +20,7 @@ void ShareSpeeds::split(int64_t units, int64_t grain, int64_t* bounds) const {
   bounds[0] = 0;
   for (int w = 0; w < workers_; ++w) {
     before += speed(w);
-    const auto g = static_cast<int64_t>(static_cast<double>(grains) * before / total + 0.5);
-    bounds[w + 1] = w + 1 == workers_ ? units : std::clamp(g * grain, bounds[w], units);
+    bounds[w + 1] = w + 1 == workers_ ? units : std::max(share_end(units, grain, before, total), bounds[w]);
   }
 }
 

@@ -772,6 +772,34 @@ TEST_CASE("thread pool: shares cover every unit once, in whole grains, one run p
   }
 }
 
+TEST_CASE("task runner: the default run_shares splits as ShareSpeeds does at equal speeds") {
+  // A runner with three workers that runs every task on the calling thread, in order.
+  struct Serial final : TaskRunner {
+    int workers() const override { return 3; }
+    void run(int64_t tasks, void (*fn)(void*, int64_t, int), void* context) override {
+      for (int64_t t = 0; t < tasks; ++t) fn(context, t, static_cast<int>(t));
+    }
+  } serial;
+  for (int64_t units : {1, 2, 5, 10, 31, 100, 1001}) {
+    for (int64_t grain : {1, 3, 8}) {
+      CAPTURE(units);
+      CAPTURE(grain);
+      std::vector<int64_t> want(4);
+      ShareSpeeds(3).split(units, grain, want.data());
+      // Each worker's run [begin, end); empty runs are not called, and stay [-1, -1).
+      std::vector<std::pair<int64_t, int64_t>> runs(3, {-1, -1});
+      serial.run_shares(units, grain, [](void* c, int64_t begin, int64_t end, int worker) {
+        (*static_cast<std::vector<std::pair<int64_t, int64_t>>*>(c))[static_cast<size_t>(worker)] = {begin, end};
+      }, &runs);
+      for (size_t w = 0; w < 3; ++w) {
+        CAPTURE(w);
+        const bool empty = want[w] == want[w + 1];
+        CHECK(runs[w] == (empty ? std::pair<int64_t, int64_t>{-1, -1} : std::pair<int64_t, int64_t>{want[w], want[w + 1]}));
+      }
+    }
+  }
+}
+
 TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole grains") {
   auto split = [](const ShareSpeeds& s, int64_t units, int64_t grain) {
     std::vector<int64_t> bounds(static_cast<size_t>(s.workers()) + 1);

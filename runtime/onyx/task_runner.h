@@ -7,6 +7,16 @@
 
 namespace onyx {
 
+// Where run w's share of [0, units) ends, for runs in whole grains in proportion to the workers'
+// speeds: `before` is the summed speed of runs 0..w, `total` that of all (equal speeds: w + 1
+// and workers()). The last run ends at units. One rule for the equal split below and the
+// measured one (ShareSpeeds::split).
+inline int64_t share_end(int64_t units, int64_t grain, double before, double total) {
+  const int64_t grains = (units + grain - 1) / grain;
+  const auto g = static_cast<int64_t>(static_cast<double>(grains) * before / total + 0.5);
+  return before >= total ? units : g * grain < units ? g * grain : units;
+}
+
 class TaskRunner {
  public:
   virtual ~TaskRunner() = default;
@@ -34,9 +44,9 @@ class TaskRunner {
     } job{units, grain < 1 ? 1 : grain, workers(), fn, context};
     run(job.workers, [](void* c, int64_t w, int worker) {
       const Job& j = *static_cast<const Job*>(c);
-      const int64_t grains = (j.units + j.grain - 1) / j.grain;
-      const int64_t begin = w * grains / j.workers * j.grain, end = (w + 1) * grains / j.workers * j.grain;
-      const int64_t b = begin < j.units ? begin : j.units, e = end < j.units ? end : j.units;
+      const auto total = static_cast<double>(j.workers);
+      const int64_t b = w == 0 ? 0 : share_end(j.units, j.grain, static_cast<double>(w), total);
+      const int64_t e = share_end(j.units, j.grain, static_cast<double>(w + 1), total);
       if (b < e) j.fn(j.context, b, e, worker);
     }, &job);
   }
