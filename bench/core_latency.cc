@@ -2,16 +2,21 @@
 // CPUs pass a counter back and forth. On a desktop CPU two cores that share a last-level cache
 // are 20-50 ns apart; two vCPUs of a cloud machine can be on different core complexes (no shared
 // L3, ~200 ns), which makes any tensor that one thread writes and the other reads cost more,
-// and so bounds what two threads can gain (bench/RESULTS.md, issue notes).
-//   core_latency [CPU_A CPU_B] [ROUND_TRIPS]
+// and so bounds what two threads can gain (bench/RESULTS.md, issue notes). Then how fast CPU A
+// reads a tensor-sized buffer (default 448 KiB: MobileNet-v2's 14x14x576 activations) that it
+// wrote itself, against one that CPU B just wrote: what a layer pays when its input was written
+// on the other core.
+//   core_latency [CPU_A CPU_B] [ROUND_TRIPS] [KIB]
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -20,6 +25,30 @@ bool pin(int cpu) {
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+// Median seconds CPU `reader` takes to sum `floats` floats that CPU `writer` has just written
+// (each write and read in its own pinned thread, one after the other).
+double read_seconds(int writer, int reader, float* data, size_t floats, int repeats) {
+  std::vector<double> times;
+  volatile float sink = 0;
+  for (int r = 0; r < repeats; ++r) {
+    std::thread([&] {
+      pin(writer);
+      for (size_t i = 0; i < floats; ++i) data[i] = static_cast<float>(i + static_cast<size_t>(r));
+    }).join();
+    std::thread([&] {
+      pin(reader);
+      const auto start = std::chrono::steady_clock::now();
+      float sum = 0;
+      for (size_t i = 0; i < floats; i += 16) sum += data[i];  // one float per 64-byte line
+      sink = sum;
+      times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }).join();
+  }
+  (void)sink;
+  std::nth_element(times.begin(), times.begin() + static_cast<long>(times.size() / 2), times.end());
+  return times[times.size() / 2];
 }
 
 }  // namespace
@@ -56,5 +85,16 @@ int main(int argc, char** argv) {
   }
   const double ns = std::chrono::duration<double, std::nano>(end - start).count() / static_cast<double>(trips);
   std::printf("CPUs %d <-> %d: round trip %.1f ns, one way %.1f ns (%ld round trips)\n", a, b, ns, ns / 2, trips);
+  const long kib = argc > 4 ? std::atol(argv[4]) : 448;
+  if (kib <= 0) {
+    std::fprintf(stderr, "core_latency: KIB must be positive\n");
+    return 2;
+  }
+  const size_t floats = static_cast<size_t>(kib) * 1024 / sizeof(float);
+  std::vector<float> data(floats);
+  const double own = read_seconds(a, a, data.data(), floats, 31), other_core = read_seconds(b, a, data.data(), floats, 31);
+  const double gb = static_cast<double>(floats * sizeof(float)) / 1e9;
+  std::printf("CPU %d reads %ld KiB written by itself in %.1f us (%.1f GB/s), by CPU %d in %.1f us (%.1f GB/s): %.1fx\n", a,
+              kib, own * 1e6, gb / own, b, other_core * 1e6, gb / other_core, other_core / own);
   return 0;
 }
