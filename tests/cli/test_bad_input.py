@@ -3,6 +3,7 @@
 status 1 or 2 (never 0, never a crash or a hang). Models are built here with onnx.helper.
 Usage: test_bad_input.py path/to/onyx    Prints one line per case, then 'N passed, N failed'."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -150,6 +151,10 @@ def main():
     case("test on a folder without tests", ["test", d], "no test folders")
     os.makedirs(p("no_model"))
     case("run on a folder without a model", ["run", p("no_model"), "--random"], "no_model", "without model.onnx")
+    os.makedirs(p("no_tests"))
+    shutil.copy(p("good.onnx"), p("no_tests/model.onnx"))
+    case("compile --tests of a folder without test data", ["compile", p("no_tests"), "--tests", p("no_tests_out")],
+         "no_tests", "test_data_set_")
     case("unknown subcommand", ["frobnicate"], "unknown command")
     case("bad option value", ["bench", p("good.onnx"), "--runs", "many"], "--runs")
     case("test with no threads", ["test", d, "--threads", "0"], "--threads", "1..256")

@@ -305,6 +305,11 @@ def main():
                      f"{os.path.getsize(src)} -> {os.path.getsize(out)}")
                 print("   ", r.stdout.strip().replace("\n", "; "))
             expect(f"check {name}", onyx("check", src, "--static-inputs"), 0, "0 errors")
+        # compile --tests given the test folder itself: the compiled copy passes its own data.
+        folder = os.path.join(MODELS, "mnist_cnn")
+        if os.path.isdir(folder):
+            expect("compile --tests of a test folder", onyx("compile", folder, "--tests", p("mnist_compiled")), 0, "compiled")
+            expect("the compiled test folder passes", onyx("test", p("mnist_compiled")), 0, "1 passed, 0 failed")
     else:
         print(f"skip: {MODELS} not found")
 

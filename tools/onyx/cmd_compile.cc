@@ -30,7 +30,7 @@ const char* kCompileHelp =
     "                     and arena bytes) for linking into firmware flash; --symbol names it\n"
     "  --list-ops         print the operators the compiled model runs, comma-separated: the\n"
     "                     value of the Meson option -Dops for a firmware that runs it\n"
-    "  --tests OUTDIR     MODEL is a test folder's model.onnx: input shapes come from its\n"
+    "  --tests OUTDIR     MODEL is a test folder or its model.onnx: input shapes come from its\n"
     "                     test_data_set_0, and OUTDIR receives model.onyx plus every\n"
     "                     test_data_set_*/input_K.npy, output_K.npy (runs without protobuf)\n";
 
@@ -99,8 +99,10 @@ Status convert_test_data(const std::string& test_dir, const Model& model, const 
   for (const ValueInfo& vi : model.graph.inputs) {
     if (model.graph.initializer(vi.name) == nullptr) inputs.push_back(&vi);
   }
+  int sets = 0;
   for (const std::string& set : sorted_entries(test_dir)) {
     if (set.rfind("test_data_set_", 0) != 0 || !is_dir(test_dir + "/" + set)) continue;
+    ++sets;
     ONYX_TRY(make_dir(out_dir + "/" + set));
     for (const char* prefix : {"input_", "output_"}) {
       std::vector<std::string> files = numbered_pb(test_dir + "/" + set, prefix);
@@ -116,6 +118,7 @@ Status convert_test_data(const std::string& test_dir, const Model& model, const 
       }
     }
   }
+  if (sets == 0) return error(Code::kNotFound, "no test_data_set_* folder in '", test_dir, "' (--tests wants a test folder)");
   return Status();
 }
 
@@ -147,7 +150,7 @@ int cmd_compile(int argc, char** argv) {
     if (!s.ok()) return fail("compile", s.status());
     options.input_shapes.push_back(*s);
   }
-  const std::string test_dir = dir_of(path);
+  const std::string test_dir = is_dir(path) ? path : dir_of(path);  // MODEL may be the folder itself
   if (args->has("--tests")) {
     // The shapes of the first test data set, for inputs not given by --shape.
     std::vector<std::string> files = numbered_pb(test_dir + "/test_data_set_0", "input_");
