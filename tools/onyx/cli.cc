@@ -1,11 +1,13 @@
 #include "cli.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <random>
-
-#include <sys/stat.h>
 
 #include "loader.h"
 #include "npy.h"
@@ -118,6 +120,43 @@ bool is_dir(const std::string& path) {
 bool is_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> test_data_sets(const std::string& dir) {
+  std::vector<std::string> sets;
+  for (const std::string& n : list_dir(dir)) {
+    if (n.rfind("test_data_set_", 0) == 0 && is_dir(dir + "/" + n)) sets.push_back(dir + "/" + n);
+  }
+  return sets;
+}
+
+std::vector<std::string> numbered_files(const std::string& dir, const std::string& prefix, bool npy) {
+  std::vector<std::pair<long, std::string>> found;
+  for (const std::string& n : list_dir(dir)) {
+    const size_t ext = npy && n.size() >= 4 && n.compare(n.size() - 4, 4, ".npy") == 0 ? 4 : 3;
+    if (n.rfind(prefix, 0) != 0 || n.size() < prefix.size() + ext + 1 ||
+        (ext == 3 && n.compare(n.size() - 3, 3, ".pb") != 0)) continue;
+    std::string num = n.substr(prefix.size(), n.size() - prefix.size() - ext);
+    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;
+    found.push_back({std::stol(num), dir + "/" + n});
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& f : found) out.push_back(f.second);
+  return out;
 }
 
 Result<std::shared_ptr<Model>> load_model(const std::string& path) {

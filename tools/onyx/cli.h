@@ -41,6 +41,13 @@ double now_ms();
 
 bool is_dir(const std::string& path);
 bool is_file(const std::string& path);
+// The names in a folder (without . and ..), sorted; none when it cannot be read.
+std::vector<std::string> list_dir(const std::string& dir);
+// A backend-test folder's test_data_set_* folders (paths), sorted.
+std::vector<std::string> test_data_sets(const std::string& dir);
+// The paths of a test data set's files prefix_K.pb (and prefix_K.npy when `npy`, as
+// `onyx compile --tests` writes them), in K order.
+std::vector<std::string> numbered_files(const std::string& dir, const std::string& prefix, bool npy);
 // Loads a model: a .onnx file, a .onyx compiled model, or a folder holding model.onnx (else
 // model.onyx), as an ONNX backend test lays it out.
 Result<std::shared_ptr<Model>> load_model(const std::string& path);

@@ -1,9 +1,7 @@
 // onyx compile: prepares a model ahead of time into the .onyx format (onyx/compiled_model.h),
 // as a file and/or a C array for firmware, and lists the operators a firmware must link.
-#include <dirent.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -40,34 +38,6 @@ std::string dir_of(const std::string& path) {
   return s == 0 ? "/" : path.substr(0, s);
 }
 
-std::vector<std::string> sorted_entries(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") names.push_back(n);
-    }
-    ::closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// prefix_K.pb files of a test data set, in K order.
-std::vector<std::string> numbered_pb(const std::string& dir, const std::string& prefix) {
-  std::vector<std::pair<long, std::string>> found;
-  for (const std::string& n : sorted_entries(dir)) {
-    if (n.rfind(prefix, 0) != 0 || n.size() < prefix.size() + 4 || n.compare(n.size() - 3, 3, ".pb") != 0) continue;
-    std::string num = n.substr(prefix.size(), n.size() - prefix.size() - 3);
-    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;
-    found.push_back({std::stol(num), n});
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> out;
-  for (auto& f : found) out.push_back(f.second);
-  return out;
-}
-
 Status make_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return Status();
   return error(Code::kIoError, path, ": cannot create folder: ", std::strerror(errno));
@@ -99,26 +69,25 @@ Status convert_test_data(const std::string& test_dir, const Model& model, const 
   for (const ValueInfo& vi : model.graph.inputs) {
     if (model.graph.initializer(vi.name) == nullptr) inputs.push_back(&vi);
   }
-  int sets = 0;
-  for (const std::string& set : sorted_entries(test_dir)) {
-    if (set.rfind("test_data_set_", 0) != 0 || !is_dir(test_dir + "/" + set)) continue;
-    ++sets;
+  const std::vector<std::string> sets = test_data_sets(test_dir);
+  if (sets.empty()) return error(Code::kNotFound, "no test_data_set_* folder in '", test_dir, "' (--tests wants a test folder)");
+  for (const std::string& set_path : sets) {
+    const std::string set = set_path.substr(set_path.rfind('/') + 1);
     ONYX_TRY(make_dir(out_dir + "/" + set));
     for (const char* prefix : {"input_", "output_"}) {
-      std::vector<std::string> files = numbered_pb(test_dir + "/" + set, prefix);
+      std::vector<std::string> files = numbered_files(set_path, prefix, false);
       const bool is_input = prefix[0] == 'i';
       for (size_t k = 0; k < files.size(); ++k) {
         const std::vector<ValueInfo>& decl = model.graph.outputs;
         const TypeInfo* type = is_input ? (k < inputs.size() ? &inputs[k]->type : nullptr) : (k < decl.size() ? &decl[k].type : nullptr);
-        Result<Value> v = read_input_file(test_dir + "/" + set + "/" + files[k], type);
+        Result<Value> v = read_input_file(files[k], type);
         if (!v.ok()) return v.status();
         if (!v->is_tensor()) return error(Code::kUnsupported, files[k], ": only tensors convert to .npy");
-        std::string npy = files[k].substr(0, files[k].size() - 3) + ".npy";
-        ONYX_TRY(write_npy_file(out_dir + "/" + set + "/" + npy, v->tensor));
+        const std::string name = files[k].substr(files[k].rfind('/') + 1);
+        ONYX_TRY(write_npy_file(out_dir + "/" + set + "/" + name.substr(0, name.size() - 3) + ".npy", v->tensor));
       }
     }
   }
-  if (sets == 0) return error(Code::kNotFound, "no test_data_set_* folder in '", test_dir, "' (--tests wants a test folder)");
   return Status();
 }
 
@@ -153,12 +122,12 @@ int cmd_compile(int argc, char** argv) {
   const std::string test_dir = is_dir(path) ? path : dir_of(path);  // MODEL may be the folder itself
   if (args->has("--tests")) {
     // The shapes of the first test data set, for inputs not given by --shape.
-    std::vector<std::string> files = numbered_pb(test_dir + "/test_data_set_0", "input_");
+    std::vector<std::string> files = numbered_files(test_dir + "/test_data_set_0", "input_", false);
     size_t k = 0;
     for (const ValueInfo& vi : (*model)->graph.inputs) {
       if ((*model)->graph.initializer(vi.name) != nullptr) continue;
       if (k >= files.size()) break;
-      Result<Value> v = read_input_file(test_dir + "/test_data_set_0/" + files[k++], &vi.type);
+      Result<Value> v = read_input_file(files[k++], &vi.type);
       if (!v.ok()) return fail("compile", v.status());
       bool given = false;
       for (const auto& s : options.input_shapes) given |= s.first == vi.name;

@@ -2,7 +2,6 @@
 // test_data_set_*/input_K.pb and output_K.pb) and compares every output with the reference.
 // Each test runs in a child process with a time limit, so one crashing or hanging model is
 // reported as an ERROR instead of ending the whole run.
-#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -43,19 +42,6 @@ struct Outcome {
   std::string detail;
 };
 
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 void find_tests(const std::string& path, int depth, std::vector<std::string>* out) {
   if (is_file(path + "/model.onnx") || is_file(path + "/model.onyx")) {
     out->push_back(path);
@@ -82,23 +68,6 @@ std::string test_name(const std::string& dir) {
   size_t p = parent.rfind('/');
   std::string suite = p == std::string::npos ? parent : parent.substr(p + 1);
   return suite + "/" + base;
-}
-
-// Files named prefix_K.pb (or prefix_K.npy, as `onyx compile --tests` writes) in K order.
-std::vector<std::string> numbered(const std::string& dir, const std::string& prefix) {
-  std::vector<std::pair<long, std::string>> found;
-  for (const std::string& n : list_dir(dir)) {
-    const size_t ext = n.size() >= 4 && n.compare(n.size() - 4, 4, ".npy") == 0 ? 4 : 3;
-    if (n.rfind(prefix, 0) != 0 || n.size() < prefix.size() + ext + 1 ||
-        (ext == 3 && n.compare(n.size() - 3, 3, ".pb") != 0)) continue;
-    std::string num = n.substr(prefix.size(), n.size() - prefix.size() - ext);
-    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;
-    found.push_back({std::stol(num), dir + "/" + n});
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> out;
-  for (auto& f : found) out.push_back(f.second);
-  return out;
 }
 
 std::string index_str(const Dims& shape, int64_t flat) {
@@ -223,15 +192,12 @@ Outcome run_test(const std::string& dir, double rtol, double atol, bool shape_on
   Result<std::unique_ptr<Session>> session = Session::create(*model, options);
   if (!session.ok()) return {'E', session.status().message()};
   Session& s = **session;
-  std::vector<std::string> sets;
-  for (const std::string& n : list_dir(dir)) {
-    if (n.rfind("test_data_set_", 0) == 0 && is_dir(dir + "/" + n)) sets.push_back(dir + "/" + n);
-  }
+  const std::vector<std::string> sets = test_data_sets(dir);
   if (sets.empty()) return {'E', "no test_data_set_* folder"};
   double max_diff = 0.0;
   for (const std::string& set : sets) {
-    std::vector<std::string> ins = numbered(set, "input_");
-    std::vector<std::string> outs = numbered(set, "output_");
+    std::vector<std::string> ins = numbered_files(set, "input_", true);
+    std::vector<std::string> outs = numbered_files(set, "output_", true);
     if (ins.size() > s.inputs().size()) {
       return {'E', str_cat(set, ": ", ins.size(), " input files but the model has ", s.inputs().size(), " inputs")};
     }
