@@ -159,12 +159,18 @@ std::vector<std::string> numbered_files(const std::string& dir, const std::strin
   return out;
 }
 
+std::string folder_model(const std::string& dir) {
+  for (const char* name : {"/model.onnx", "/model.onyx"}) {
+    if (is_file(dir + name)) return dir + name;
+  }
+  return "";
+}
+
 Result<std::shared_ptr<Model>> load_model(const std::string& path) {
   if (is_dir(path)) {
-    for (const char* name : {"/model.onnx", "/model.onyx"}) {
-      if (is_file(path + name)) return load_model(path + name);
-    }
-    return error(Code::kNotFound, path, ": a folder without model.onnx or model.onyx");
+    const std::string model = folder_model(path);
+    if (model.empty()) return error(Code::kNotFound, path, ": a folder without model.onnx or model.onyx");
+    return load_model(model);
   }
   if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".onyx") == 0) return load_compiled_model_file(path);
   return load_model_file(path, LoadOptions{});

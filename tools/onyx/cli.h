@@ -48,8 +48,9 @@ std::vector<std::string> test_data_sets(const std::string& dir);
 // The paths of a test data set's files prefix_K.pb (and prefix_K.npy when `npy`, as
 // `onyx compile --tests` writes them), in K order.
 std::vector<std::string> numbered_files(const std::string& dir, const std::string& prefix, bool npy);
-// Loads a model: a .onnx file, a .onyx compiled model, or a folder holding model.onnx (else
-// model.onyx), as an ONNX backend test lays it out.
+// The model of a backend-test folder: its model.onnx, else its model.onyx (compiled), else "".
+std::string folder_model(const std::string& dir);
+// Loads a model: a .onnx file, a .onyx compiled model, or a folder's folder_model().
 Result<std::shared_ptr<Model>> load_model(const std::string& path);
 // Reads an input file: .npy, or a TensorProto/SequenceProto .pb.
 Result<Value> read_input_file(const std::string& path, const TypeInfo* expected);

@@ -43,7 +43,7 @@ struct Outcome {
 };
 
 void find_tests(const std::string& path, int depth, std::vector<std::string>* out) {
-  if (is_file(path + "/model.onnx") || is_file(path + "/model.onyx")) {
+  if (!folder_model(path).empty()) {
     out->push_back(path);
     return;
   }
