@@ -1,11 +1,16 @@
 // ONNX Runtime side of bench/compare.py: loads MODEL with onnxruntime-node (CPU execution
 // provider, default graph optimisations), feeds random inputs of the model's declared shapes
-// (symbolic dims = 1), and prints one JSON line shaped like `onyx bench --json`.
-//   node bench/ort_bench.mjs MODEL --threads N --runs N --warmup N
+// (symbolic dims = 1), and prints one JSON line shaped like `onyx bench --json`. With
+// --profile, ONNX Runtime's profiler is on and the line also has "nodes": each node after ORT's
+// fusions, in the order it ran, as name, op and its mean ms over the timed runs (as
+// `onyx bench --json --profile`).
+//   node bench/ort_bench.mjs MODEL --threads N --runs N --warmup N [--profile]
 import { createRequire } from 'module';
 import { performance } from 'perf_hooks';
 import process from 'process';
-import { readFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 const require = createRequire(import.meta.url);
 const ort = require(process.env.ORT_NODE_DIR || new URL('./ort/node_modules/onnxruntime-node', import.meta.url).pathname);
 
@@ -13,6 +18,8 @@ const args = process.argv.slice(2);
 const model = args[0];
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const threads = opt('--threads', 1), runs = opt('--runs', 20), warmup = opt('--warmup', 3);
+const profile = args.includes('--profile');
+const profileDir = profile ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : null;
 
 // Seeded so both runtimes' inputs have the same ranges run to run (values need not match).
 let seed = 12345;
@@ -31,6 +38,7 @@ const t0 = performance.now();
 const session = await ort.InferenceSession.create(model, {
   executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1,
   executionMode: 'sequential', graphOptimizationLevel: 'all',
+  ...(profile ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'ort') } : {}),
 });
 const feeds = {};
 for (const meta of session.inputMetadata) {
@@ -53,5 +61,23 @@ const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.l
 // VmHWM: the peak of this process image (maxRSS would include the parent's pages over fork+exec).
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
 const peak = hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
+// Each node's kernel events, one per run in run order: the last `runs` are the timed ones.
+function profiledNodes() {
+  session.endProfiling();
+  const file = readdirSync(profileDir).find(f => f.endsWith('.json'));
+  const events = JSON.parse(readFileSync(join(profileDir, file), 'utf8'));
+  rmSync(profileDir, { recursive: true, force: true });
+  const byNode = new Map();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    if (!byNode.has(name)) byNode.set(name, { op: e.args?.op_name ?? '', us: [] });
+    byNode.get(name).us.push(e.dur);
+  }
+  return [...byNode].map(([name, n]) => {
+    const timed = n.us.slice(-runs);
+    return { name, op: n.op, ms: timed.reduce((a, b) => a + b, 0) / timed.length / 1000 };
+  });
+}
 console.log(JSON.stringify({ model, median_ms: median, min_ms: times[0], load_prepare_ms: load,
-  peak_rss_bytes: peak, runs, threads }));
+  peak_rss_bytes: peak, runs, threads, ...(profile ? { nodes: profiledNodes() } : {}) }));

@@ -3,6 +3,7 @@
 built here with onnx.helper; results are validated independently with onnx.checker, onnx's
 own model reading and numpy. Usage: test_cli.py path/to/onyx [models_dir]
 Prints one line per case, then 'N passed, N failed'."""
+import json
 import os
 import shutil
 import subprocess
@@ -154,6 +155,17 @@ def main():
     rows = [l.split() for l in r.stdout.splitlines() if l.startswith("  ") and " nodes " in l]
     counts = {row[0]: int(row[1]) for row in rows}
     case("bench --profile counts nodes per operator", counts == {"Relu": 2, "Neg": 1}, str(counts))
+    # With --json, every node in the order it ran, inside the one JSON line (bench/compare_nodes.py).
+    r = onyx("bench", chain, "--runs", "3", "--json", "--profile")
+    try:
+        lines = r.stdout.splitlines()
+        nodes = json.loads(lines[0])["nodes"] if len(lines) == 1 else None
+    except (ValueError, KeyError):
+        nodes = None
+    case("bench --json --profile lists every node in run order in the JSON line",
+         r.returncode == 0 and nodes is not None and
+         [(n["name"], n["op"]) for n in nodes] == [("first_relu", "Relu"), ("the_neg", "Neg"), ("second_relu", "Relu")] and
+         all(isinstance(n["ms"], float) and n["ms"] >= 0 for n in nodes), r.stdout + r.stderr)
     r = onyx("bench", chain, "--runs", "3")
     case("bench without --profile prints no profile", r.returncode == 0 and "profile:" not in r.stdout, r.stdout)
     # A test folder stands for its model.onnx (the backend-test layout), for every command.

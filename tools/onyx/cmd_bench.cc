@@ -39,7 +39,10 @@ class Profiler final : public NodeObserver {
     if (depth_++ == 0) start_ = now_ms();
   }
   void node_end(const Node& node) override {
-    if (--depth_ == 0 && active) ms_[&node] += now_ms() - start_;
+    if (--depth_ != 0 || !active) return;
+    auto [it, added] = ms_.try_emplace(&node, 0.0);
+    if (added) order_.push_back(&node);
+    it->second += now_ms() - start_;
   }
   // The table by operator, then the slowest nodes; times are means per run.
   void print(long long runs) const {
@@ -72,10 +75,24 @@ class Profiler final : public NodeObserver {
     }
   }
 
+  // Every node in the order it ran, with its mean ms per run, as JSON (for --json).
+  std::string json(long long runs) const {
+    std::string out = "[";
+    char ms[32];
+    for (const Node* node : order_) {
+      std::snprintf(ms, sizeof ms, "%.6f", ms_.at(node) / static_cast<double>(runs));
+      if (out.size() > 1) out += ", ";
+      out += "{\"name\": \"" + json_escape(node->name) + "\", \"op\": \"" + json_escape(node->op_type) +
+             "\", \"ms\": " + ms + "}";
+    }
+    return out + "]";
+  }
+
  private:
   int depth_ = 0;
   double start_ = 0;
   std::map<const Node*, double> ms_;  // summed over the timed runs
+  std::vector<const Node*> order_;    // as first run
 };
 
 static const char* kBenchHelp =
@@ -87,7 +104,8 @@ static const char* kBenchHelp =
     "process's peak resident memory; --json prints one line with median_ms, min_ms, p90_ms,\n"
     "load_prepare_ms, arena_bytes, peak_rss_bytes, threads, isa and runs. --profile adds the\n"
     "mean time per run of each operator type and the ten slowest nodes (after fusion: Conv +\n"
-    "activation shows as FusedConv), measured around each node, so a little slower overall.\n";
+    "activation shows as FusedConv), measured around each node, so a little slower overall;\n"
+    "with --json it adds \"nodes\": every node in the order it ran, as name, op and ms.\n";
 
 int cmd_bench(int argc, char** argv) {
   Result<Args> args = parse_args(argc, argv, 2, {"--runs", "--warmup", "--input", "--threads"}, {"--json", "--profile", "--help", "-h"});
@@ -172,17 +190,18 @@ int cmd_bench(int argc, char** argv) {
   double median = times.size() % 2 ? times[times.size() / 2] : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
   double p90 = times[std::min(times.size() - 1, static_cast<size_t>(0.9 * static_cast<double>(times.size())))];
   if (args->has("--json")) {
+    const std::string nodes = args->has("--profile") ? ", \"nodes\": " + profiler.json(runs) : "";
     std::printf("{\"model\": \"%s\", \"median_ms\": %.6f, \"min_ms\": %.6f, \"p90_ms\": %.6f, \"load_prepare_ms\": %.4f, "
-                "\"arena_bytes\": %zu, \"peak_rss_bytes\": %lld, \"threads\": %lld, \"isa\": \"%s\", \"runs\": %lld}\n",
+                "\"arena_bytes\": %zu, \"peak_rss_bytes\": %lld, \"threads\": %lld, \"isa\": \"%s\", \"runs\": %lld%s}\n",
                 json_escape(path).c_str(), median, min, p90, load_ms, s.arena_bytes(), peak_rss_bytes(), threads,
-                simd::isa_name(simd::active_isa()), runs);
+                simd::isa_name(simd::active_isa()), runs, nodes.c_str());
   } else {
     std::printf("model: %s\nruns: %lld (warmup %lld), threads %lld, isa %s\nlatency: min %.3f ms, median %.3f ms, p90 %.3f ms\n"
                 "load+prepare: %.3f ms\narena: %zu bytes\npeak resident memory: %lld bytes\n",
                 path.c_str(), runs, warmup, threads, simd::isa_name(simd::active_isa()), min, median, p90, load_ms,
                 s.arena_bytes(), peak_rss_bytes());
   }
-  if (args->has("--profile")) profiler.print(runs);
+  if (args->has("--profile") && !args->has("--json")) profiler.print(runs);
   return 0;
 }
 
