@@ -15,6 +15,10 @@
 //   Transpose  lanes x lanes floats held as `lanes` vectors, transposed in registers: channel
 //        planes to channel-interleaved pixels and back (simd/channel_lanes.h). The generic
 //        one goes through memory.
+//   KeepGreater  v where v > best, else best (NaN never replaces, a NaN best stays): max
+//        pooling's rule, tap by tap. Generic: a compare and a blend. x86's maxps is defined as
+//        exactly this rule, in one instruction of half the latency (a window's taps are a chain
+//        of these), so the x86 files use it; NEON's vmaxq propagates NaN, so ARM keeps the blend.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +39,12 @@ template <class Arch>
 struct Div {
   using V = xsimd::batch<float, Arch>;
   static V apply(const V& a, const V& b) { return a / b; }
+};
+
+template <class Arch>
+struct KeepGreater {
+  using V = xsimd::batch<float, Arch>;
+  static V apply(const V& v, const V& best) { return xsimd::select(v > best, v, best); }
 };
 
 template <class Arch>

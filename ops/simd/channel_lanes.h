@@ -145,7 +145,7 @@ void max_pool_lanes(const MaxPoolBlock& b) {
     V best = V::load_aligned(t + offs[0]);
     for (int k = 1; k < taps; ++k) {
       const V v = V::load_aligned(t + offs[k]);
-      best = xsimd::select(v > best, v, best);  // a later tap replaces the best only when greater
+      best = KeepGreater<Arch>::apply(v, best);  // a later tap replaces the best only when greater
     }
     return best;
   });

@@ -244,7 +244,7 @@ void max_taps(const float* const* taps, int count, int64_t stride, float* out, s
     V best = load_window<Arch>(taps[0], stride, i);
     for (int t = 1; t < count; ++t) {
       const V v = load_window<Arch>(taps[t], stride, i);
-      best = xsimd::select(v > best, v, best);  // the scalar rule, lane by lane
+      best = KeepGreater<Arch>::apply(v, best);  // the scalar rule, lane by lane
     }
     return best;
   };
@@ -257,10 +257,10 @@ void max_taps(const float* const* taps, int count, int64_t stride, float* out, s
     for (int t = 1; t < count; ++t) {
       const V v0 = load_window<Arch>(taps[t], stride, i0), v1 = load_window<Arch>(taps[t], stride, i1);
       const V v2 = load_window<Arch>(taps[t], stride, i2), v3 = load_window<Arch>(taps[t], stride, i3);
-      b0 = xsimd::select(v0 > b0, v0, b0);
-      b1 = xsimd::select(v1 > b1, v1, b1);
-      b2 = xsimd::select(v2 > b2, v2, b2);
-      b3 = xsimd::select(v3 > b3, v3, b3);
+      b0 = KeepGreater<Arch>::apply(v0, b0);
+      b1 = KeepGreater<Arch>::apply(v1, b1);
+      b2 = KeepGreater<Arch>::apply(v2, b2);
+      b3 = KeepGreater<Arch>::apply(v3, b3);
     }
     b0.store_unaligned(out + i0);
     b1.store_unaligned(out + i1);

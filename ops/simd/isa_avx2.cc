@@ -5,6 +5,13 @@
 
 namespace onyx::simd {
 
+// maxps(v, best) is v where v > best, else best: KeepGreater's rule (see simd/arch_ops.h).
+template <>
+struct KeepGreater<xsimd::fma3<xsimd::avx2>> {
+  using V = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  static V apply(const V& v, const V& best) { return _mm256_max_ps(v, best); }
+};
+
 template <>
 struct EvenLanes<xsimd::fma3<xsimd::avx2>> {
   static constexpr bool available = true;

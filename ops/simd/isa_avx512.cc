@@ -6,6 +6,13 @@
 namespace onyx::simd {
 
 // xsimd 8.1 lacks an avx512f fma (see simd/arch_ops.h).
+// maxps(v, best) is v where v > best, else best: KeepGreater's rule (see simd/arch_ops.h).
+template <>
+struct KeepGreater<xsimd::avx512f> {
+  using V = xsimd::batch<float, xsimd::avx512f>;
+  static V apply(const V& v, const V& best) { return _mm512_max_ps(v, best); }
+};
+
 template <>
 struct Fma<xsimd::avx512f> {
   using V = xsimd::batch<float, xsimd::avx512f>;

@@ -5,6 +5,13 @@
 
 namespace onyx::simd {
 
+// maxps(v, best) is v where v > best, else best: KeepGreater's rule (see simd/arch_ops.h).
+template <>
+struct KeepGreater<xsimd::sse2> {
+  using V = xsimd::batch<float, xsimd::sse2>;
+  static V apply(const V& v, const V& best) { return _mm_max_ps(v, best); }
+};
+
 template <>
 struct EvenLanes<xsimd::sse2> {
   static constexpr bool available = true;
