@@ -15,6 +15,7 @@
 #include "onyx/session.h"
 #include "onyx/share_speeds.h"
 #include "prims/conv.h"
+#include "prims/epilogue.h"
 #include "prims/fast_paths.h"
 #include "prims/gemm.h"
 #include "prims/packed_gemm.h"
@@ -621,6 +622,47 @@ TEST_CASE("simd: Winograd tile transforms match the definition, write only their
       } else {
         CHECK(std::memcmp(v.data(), first_v.data(), v.size() * sizeof(float)) == 0);
         CHECK(std::memcmp(y.data(), first_y.data(), y.size() * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("simd: a Winograd output row from its even and odd columns equals finish_scalar bit for bit on every ISA") {
+  // Rows of ResNet-18 (56, 28, 14, 7) and around the vector sizes; with and without the added
+  // tensor, the bias and the clamp; inputs with NaN, infinities and signed zeros. The columns
+  // are exactly (n + 1) / 2 and n / 2 floats (the sanitizer build catches a read past them),
+  // and nothing past y[n) is written.
+  const float kNaN = std::numeric_limits<float>::quiet_NaN(), kInf = std::numeric_limits<float>::infinity();
+  std::vector<size_t> sizes = kSizes;
+  sizes.insert(sizes.end(), {2, 6, 14, 28, 32, 56, 63, 64, 65});
+  for (size_t n : sizes) {
+    std::vector<float> even = random_floats((n + 1) / 2, 41, -8.0f, 8.0f), odd = random_floats(n / 2, 42, -8.0f, 8.0f);
+    const std::vector<float> add = random_floats(n, 43);
+    for (size_t i = 0; i < even.size(); i += 5) even[i] = i % 2 == 0 ? kNaN : -0.0f;
+    for (size_t i = 1; i < odd.size(); i += 4) odd[i] = i % 3 == 0 ? kInf : 0.0f;
+    for (int variant = 0; variant < 8; ++variant) {
+      const bool with_add = variant & 1;
+      const float bias_value = 0.25f;
+      simd::TileEpilogue ep;
+      ep.bias = variant & 2 ? &bias_value : nullptr;
+      if (variant & 4) {
+        ep.clamp = true;
+        ep.lo = 0.0f;
+        ep.hi = 6.0f;
+      }
+      std::vector<float> want(n + 1, 12345.0f);
+      for (size_t i = 0; i < n; ++i) {
+        const float x = i % 2 == 0 ? even[i / 2] : odd[i / 2];
+        want[i] = prims::finish_scalar(with_add ? x + add[i] : x, bias_value, ep);
+      }
+      for (simd::Isa isa : machine_isas()) {
+        CAPTURE(simd::isa_name(isa));
+        CAPTURE(n);
+        CAPTURE(variant);
+        std::vector<float> y(n + 1, 12345.0f);
+        simd::kernels_for(isa)->winograd_row(even.data(), odd.data(), static_cast<int64_t>(n),
+                                              with_add ? add.data() : nullptr, bias_value, ep, y.data());
+        CHECK(std::memcmp(y.data(), want.data(), y.size() * sizeof(float)) == 0);
       }
     }
   }

@@ -6,7 +6,6 @@
 #include <new>
 
 #include "prims/align.h"
-#include "prims/epilogue.h"
 
 namespace onyx::prims {
 namespace {
@@ -205,9 +204,6 @@ void Winograd3x3::transform_output(Rows block, int64_t m_begin, int64_t m_end, f
   const Block b = block_at(block, block_scratch);
   const int64_t tw = tiles_w_, ow = out_w_;
   float* quads = own_at(own).columns;  // [4][tw]: top even, top odd, bottom even, bottom odd
-  auto finish = [&](float x, float* dst, const float* add, float bias) {
-    *dst = finish_scalar(add != nullptr ? x + *add : x, bias, ep);
-  };
   for (int64_t i = m_begin; i < m_end; ++i) {
     const float bias = ep.bias != nullptr ? ep.bias[i] : 0.0f;
     float* yi = y + i * out_h_ * ow;
@@ -215,16 +211,9 @@ void Winograd3x3::transform_output(Rows block, int64_t m_begin, int64_t m_end, f
     for (int64_t ti = b.t0; ti < b.t1; ++ti) {
       kernels_->winograd_output(b.prod + i * b.nt + (ti - b.t0) * tw, b.ps, tw, quads, tw);
       for (int64_t a = 0; a < 2 && 2 * ti + a < out_h_; ++a) {
-        const float* ev = quads + 2 * a * tw;
-        const float* od = ev + tw;
         const int64_t row = (2 * ti + a) * ow;
-        float* dst = yi + row;
-        const float* add = zi != nullptr ? zi + row : nullptr;
-        for (int64_t j = 0; j < ow / 2; ++j) {
-          finish(ev[j], dst + 2 * j, add != nullptr ? add + 2 * j : nullptr, bias);
-          finish(od[j], dst + 2 * j + 1, add != nullptr ? add + 2 * j + 1 : nullptr, bias);
-        }
-        if (ow % 2 != 0) finish(ev[ow / 2], dst + ow - 1, add != nullptr ? add + ow - 1 : nullptr, bias);
+        kernels_->winograd_row(quads + 2 * a * tw, quads + (2 * a + 1) * tw, ow, zi != nullptr ? zi + row : nullptr,
+                               bias, ep, yi + row);
       }
     }
   }

@@ -15,6 +15,10 @@
 //   Transpose  lanes x lanes floats held as `lanes` vectors, transposed in registers: channel
 //        planes to channel-interleaved pixels and back (simd/channel_lanes.h). The generic
 //        one goes through memory.
+//   Interleave  a0 b0 a1 b1 ... as two vectors (the pairs of the first half of the lanes, then
+//        of the second): Winograd's even and odd output columns into one row. xsimd 8.1's
+//        zip_lo/zip_hi pair lanes only within each 128 bits on AVX, so each ISA file gives the
+//        whole-vector one; the generic one goes through memory.
 //   KeepGreater  v where v > best, else best (NaN never replaces, a NaN best stays): max
 //        pooling's rule, tap by tap. Generic: a compare and a blend. x86's maxps is defined as
 //        exactly this rule, in one instruction of half the latency (a window's taps are a chain
@@ -39,6 +43,23 @@ template <class Arch>
 struct Div {
   using V = xsimd::batch<float, Arch>;
   static V apply(const V& a, const V& b) { return a / b; }
+};
+
+template <class Arch>
+struct Interleave {
+  using V = xsimd::batch<float, Arch>;
+  static constexpr size_t L = V::size;
+  static void apply(const V& a, const V& b, V* lo, V* hi) {
+    alignas(64) float x[L], y[L], t[2 * L];
+    a.store_aligned(x);
+    b.store_aligned(y);
+    for (size_t i = 0; i < L; ++i) {
+      t[2 * i] = x[i];
+      t[2 * i + 1] = y[i];
+    }
+    *lo = V::load_aligned(t);
+    *hi = V::load_aligned(t + L);
+  }
 };
 
 template <class Arch>

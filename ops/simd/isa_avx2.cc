@@ -5,6 +5,18 @@
 
 namespace onyx::simd {
 
+// a0 b0 a1 b1 ... across the whole vector (see Interleave in simd/arch_ops.h).
+template <>
+struct Interleave<xsimd::fma3<xsimd::avx2>> {
+  using V = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  static void apply(const V& a, const V& b, V* lo, V* hi) {
+    // Pairs within each 128-bit half, then the halves put in order.
+    const __m256 l = _mm256_unpacklo_ps(a, b), h = _mm256_unpackhi_ps(a, b);
+    *lo = _mm256_permute2f128_ps(l, h, 0x20);
+    *hi = _mm256_permute2f128_ps(l, h, 0x31);
+  }
+};
+
 // maxps(v, best) is v where v > best, else best: KeepGreater's rule (see simd/arch_ops.h).
 template <>
 struct KeepGreater<xsimd::fma3<xsimd::avx2>> {

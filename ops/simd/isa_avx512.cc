@@ -5,7 +5,18 @@
 
 namespace onyx::simd {
 
-// xsimd 8.1 lacks an avx512f fma (see simd/arch_ops.h).
+// a0 b0 a1 b1 ... across the whole vector (see Interleave in simd/arch_ops.h).
+template <>
+struct Interleave<xsimd::avx512f> {
+  using V = xsimd::batch<float, xsimd::avx512f>;
+  static void apply(const V& a, const V& b, V* lo, V* hi) {
+    const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    *lo = _mm512_permutex2var_ps(a, first, b);
+    *hi = _mm512_permutex2var_ps(a, second, b);
+  }
+};
+
 // maxps(v, best) is v where v > best, else best: KeepGreater's rule (see simd/arch_ops.h).
 template <>
 struct KeepGreater<xsimd::avx512f> {
@@ -13,6 +24,7 @@ struct KeepGreater<xsimd::avx512f> {
   static V apply(const V& v, const V& best) { return _mm512_max_ps(v, best); }
 };
 
+// xsimd 8.1 lacks an avx512f fma (see simd/arch_ops.h).
 template <>
 struct Fma<xsimd::avx512f> {
   using V = xsimd::batch<float, xsimd::avx512f>;

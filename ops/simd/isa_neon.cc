@@ -6,6 +6,17 @@
 
 namespace onyx::simd {
 
+// a0 b0 a1 b1 ... across the whole vector (see Interleave in simd/arch_ops.h).
+template <>
+struct Interleave<xsimd::neon> {
+  using V = xsimd::batch<float, xsimd::neon>;
+  static void apply(const V& a, const V& b, V* lo, V* hi) {
+    const float32x4x2_t z = vzipq_f32(a, b);
+    *lo = z.val[0];
+    *hi = z.val[1];
+  }
+};
+
 // ARMv7 NEON has no vector divide and xsimd 8.1 approximates one; divide lane by lane on the
 // VFP unit instead, correctly rounded like the scalar reference.
 template <>

@@ -6,6 +6,16 @@
 
 namespace onyx::simd {
 
+// a0 b0 a1 b1 ... across the whole vector (see Interleave in simd/arch_ops.h).
+template <>
+struct Interleave<xsimd::neon64> {
+  using V = xsimd::batch<float, xsimd::neon64>;
+  static void apply(const V& a, const V& b, V* lo, V* hi) {
+    *lo = vzip1q_f32(a, b);
+    *hi = vzip2q_f32(a, b);
+  }
+};
+
 // xsimd 8.1 divides floats by a refined reciprocal estimate; aarch64 has a true divide.
 template <>
 struct Div<xsimd::neon64> {

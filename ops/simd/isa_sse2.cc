@@ -5,6 +5,16 @@
 
 namespace onyx::simd {
 
+// a0 b0 a1 b1 ... across the whole vector (see Interleave in simd/arch_ops.h).
+template <>
+struct Interleave<xsimd::sse2> {
+  using V = xsimd::batch<float, xsimd::sse2>;
+  static void apply(const V& a, const V& b, V* lo, V* hi) {
+    *lo = _mm_unpacklo_ps(a, b);
+    *hi = _mm_unpackhi_ps(a, b);
+  }
+};
+
 // maxps(v, best) is v where v > best, else best: KeepGreater's rule (see simd/arch_ops.h).
 template <>
 struct KeepGreater<xsimd::sse2> {

@@ -122,6 +122,10 @@ struct SimdKernels {
   // (p[i * ps + j]) into its 2x2 outputs (y[(2a + b) * ys + j]).
   void (*winograd_input)(const float* e, const float* o, int64_t ld, int64_t tiles, float* v, int64_t vs) = nullptr;
   void (*winograd_output)(const float* p, int64_t ps, int64_t tiles, float* y, int64_t ys) = nullptr;
+  // Output row y[0, n) from its even (e) and odd (o) columns, each plus add[i] (when add) and
+  // bias (when ep.bias), then clamped when ep.clamp, as prims::finish_scalar.
+  void (*winograd_row)(const float* e, const float* o, int64_t n, const float* add, float bias,
+                       const TileEpilogue& ep, float* y) = nullptr;
   // sum of x[i] * y[i] (any order, fused where the ISA has FMA), and y[i] += a * x[i] (multiply,
   // then add): the matrix-vector products of sgemm with one row.
   float (*dot)(const float* x, const float* y, size_t n) = nullptr;

@@ -52,6 +52,7 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.max_taps = &max_taps<Arch>;
   k.winograd_input = &winograd_input<Arch>;
   k.winograd_output = &winograd_output<Arch>;
+  k.winograd_row = &winograd_row<Arch>;
   k.dot = &dot<Arch>;
   k.axpy = &axpy<Arch>;
   k.sum = &sum<Arch>;

@@ -1,13 +1,16 @@
 // The two data transforms of Winograd F(2x2, 3x3) convolution (prims/winograd.h), written
 // once over the element type: T = float (one tile) or an xsimd batch (one tile per lane).
-// They only add and subtract, in the order written, so every ISA gives the same bits.
+// They only add and subtract, in the order written, so every ISA gives the same bits. Then
+// each output row is put together from its even and odd columns (winograd_row).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include <xsimd/xsimd.hpp>
 
 #include "simd/arch_ops.h"
+#include "simd/kernels.h"
 
 namespace onyx::simd {
 // Internal linkage: each ISA's translation unit keeps its own copies (no ODR mixing of code
@@ -88,6 +91,47 @@ void winograd_output(const float* p, int64_t ps, int64_t tiles, float* y, int64_
     winograd_output_tile<V>(
         p, ps, j, y, ys, [&](const float* q) { return part.load(q); },
         [&](float* q, const V& x) { part.store(q, x); });
+  }
+}
+
+// One output row from its even and odd columns (as winograd_output leaves them): y[2j] = e[j],
+// y[2j + 1] = o[j] for i < n, each plus add[i] (when add), plus bias (when ep.bias), then
+// clamped to [ep.lo, ep.hi] (NaN becomes lo), as prims::finish_scalar, in the same order: the
+// same bits on every ISA. Whole vectors of outputs, then the rest as partial ones (ResNet-18's
+// rows of 28 and 14 are shorter than two AVX-512 vectors; one float at a time, this step took
+// as long as the transform before it, and on two cores its 4-byte stores made each thread's
+// output transform two to three times slower than on one).
+template <class Arch>
+void winograd_row(const float* e, const float* o, int64_t n, const float* add, float bias, const TileEpilogue& ep,
+                  float* y) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr auto L = static_cast<int64_t>(V::size);
+  const V b(bias), lo(ep.lo), hi(ep.hi);
+  auto finish = [&](V x, const V& a) {
+    if (add != nullptr) x += a;
+    if (ep.bias != nullptr) x += b;
+    if (ep.clamp) {
+      x = KeepGreater<Arch>::apply(x, lo);
+      x = xsimd::select(x < hi, x, hi);
+    }
+    return x;
+  };
+  int64_t i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    V first, second;
+    Interleave<Arch>::apply(V::load_unaligned(e + i / 2), V::load_unaligned(o + i / 2), &first, &second);
+    finish(first, add != nullptr ? V::load_unaligned(add + i) : V(0.0f)).store_unaligned(y + i);
+    finish(second, add != nullptr ? V::load_unaligned(add + i + L) : V(0.0f)).store_unaligned(y + i + L);
+  }
+  if (i < n) {
+    // The last rest outputs: (rest + 1) / 2 even and rest / 2 odd columns.
+    const int64_t rest = n - i;
+    const PartialVector<Arch> evens((rest + 1) / 2), odds(rest / 2);
+    const PartialVector<Arch> head(std::min(rest, L)), tail(std::max<int64_t>(rest - L, 0));
+    V first, second;
+    Interleave<Arch>::apply(evens.load(e + i / 2), odds.load(o + i / 2), &first, &second);
+    head.store(y + i, finish(first, add != nullptr ? head.load(add + i) : V(0.0f)));
+    if (rest > L) tail.store(y + i + L, finish(second, add != nullptr ? tail.load(add + i + L) : V(0.0f)));
   }
 }
 
