@@ -8,7 +8,10 @@ Installs onnxruntime-node 1.30.0 from the npm registry into bench/ort/ (git-igno
 is missing. For every model folder (default: each folder of ../shared/models) and every
 thread count it alternates `onyx bench --json` and bench/ort_bench.mjs for several rounds,
 each a separate process (warm-up runs, then timed runs), and reports the median over rounds of
-each round's median. Also reported: load + prepare time, peak resident memory of the process,
+each round's median. One-thread rounds run both runtimes on the same CPU, the next CPU each
+round: on a shared machine one vCPU can run some kernels a third slower than another (here
+Winograd layers 6.3 against 4.8 ms, ONNX Runtime's 8.5 against 7.7), and where the scheduler
+put each process would otherwise be part of the ratio. Also reported: load + prepare time, peak resident memory of the process,
 and Onyx's achieved GFLOP/s for models with Conv/Gemm/MatMul (MACs from ONNX shape inference).
 """
 import argparse
@@ -74,8 +77,15 @@ def macs(model_path):
     return total
 
 
-def run_json(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
+def round_cpu(threads, rnd):
+    """The CPU a one-thread round runs on (both runtimes), or None: more threads run unpinned."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return cpus[rnd % len(cpus)] if threads == 1 and len(cpus) > 1 else None
+
+
+def run_json(cmd, cpu=None):
+    pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+    p = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pin)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr.strip()[:400]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -117,11 +127,12 @@ def main():
         flops = macs(model)
         for t in threads:
             ox, ort = [], []
-            for _ in range(args.rounds):  # alternate, so both see the same machine
+            for rnd in range(args.rounds):  # alternate, so both see the same machine
+                cpu = round_cpu(t, rnd)
                 ox.append(run_json([args.onyx, "bench", model, "--json", "--runs", str(args.runs),
-                                    "--warmup", str(args.warmup), "--threads", str(t)]))
+                                    "--warmup", str(args.warmup), "--threads", str(t)], cpu))
                 ort.append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model, "--runs", str(args.runs),
-                                     "--warmup", str(args.warmup), "--threads", str(t)]))
+                                     "--warmup", str(args.warmup), "--threads", str(t)], cpu))
             med = lambda rs, k: statistics.median(r[k] for r in rs)
             row = {
                 "model": name, "threads": t,
@@ -141,7 +152,8 @@ def main():
         lines.append(f"Load average (1/5/15 min) before: {' '.join(load_before)}, after: {' '.join(load_after)} "
                      "(other work on the machine slows both runtimes; only the ratios are comparable).")
     lines.append(f"Figures are medians of {args.rounds} alternating rounds (Onyx, then ONNX Runtime 1.30 via "
-                 f"onnxruntime-node, each a fresh process: {args.warmup} warm-up runs, median of {args.runs} timed runs).")
+                 f"onnxruntime-node, each a fresh process: {args.warmup} warm-up runs, median of {args.runs} timed runs). "
+                 "One-thread rounds pin both runtimes to the same CPU, the next CPU each round.")
     lines.append("ONNX Runtime: CPU execution provider, default graph optimisations, intra-op threads as listed. "
                  "Peak RSS is the whole process (for ONNX Runtime that includes Node.js itself).")
     lines.append("")

@@ -19,7 +19,7 @@ import argparse
 import os
 import statistics
 
-from compare import HERE, ROOT, ensure_ort, run_json
+from compare import HERE, ROOT, ensure_ort, round_cpu, run_json
 
 
 def table(title, rounds, threads):
@@ -67,10 +67,11 @@ def main():
     common = ["--json", "--profile", "--runs", str(args.runs), "--warmup", str(args.warmup)]
     onyx = {t: [] for t in threads}
     ort = {t: [] for t in threads}
-    for _ in range(args.rounds):  # alternate, so both see the same machine
+    for rnd in range(args.rounds):  # alternate, so both see the same machine (one thread: the same CPU)
         for t in threads:
-            onyx[t].append(run_json([args.onyx, "bench", model, "--threads", str(t)] + common))
-            ort[t].append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model, "--threads", str(t)] + common))
+            cpu = round_cpu(t, rnd)
+            onyx[t].append(run_json([args.onyx, "bench", model, "--threads", str(t)] + common, cpu))
+            ort[t].append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model, "--threads", str(t)] + common, cpu))
     print(f"model: {model}; medians of {args.rounds} alternating rounds, each the mean of {args.runs} runs")
     table("Onyx", onyx, threads)
     table("ONNX Runtime 1.30", ort, threads)
