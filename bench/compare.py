@@ -11,8 +11,9 @@ each a separate process (warm-up runs, then timed runs), and reports the median 
 each round's median. One-thread rounds run both runtimes on the same CPU, the next CPU each
 round: on a shared machine one vCPU can run some kernels a third slower than another (here
 Winograd layers 6.3 against 4.8 ms, ONNX Runtime's 8.5 against 7.7), and where the scheduler
-put each process would otherwise be part of the ratio. Also reported: load + prepare time, peak resident memory of the process,
-and Onyx's achieved GFLOP/s for models with Conv/Gemm/MatMul (MACs from ONNX shape inference).
+put each process would otherwise be part of the ratio. Also reported: load + prepare time,
+peak resident memory of the process, and Onyx's achieved GFLOP/s for models with
+Conv/Gemm/MatMul (MACs from ONNX shape inference).
 """
 import argparse
 import datetime

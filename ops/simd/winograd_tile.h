@@ -98,9 +98,8 @@ void winograd_output(const float* p, int64_t ps, int64_t tiles, float* y, int64_
 // y[2j + 1] = o[j] for i < n, each plus add[i] (when add), plus bias (when ep.bias), then
 // clamped to [ep.lo, ep.hi] (NaN becomes lo), as prims::finish_scalar, in the same order: the
 // same bits on every ISA. Whole vectors of outputs, then the rest as partial ones (ResNet-18's
-// rows of 28 and 14 are shorter than two AVX-512 vectors; one float at a time, this step took
-// as long as the transform before it, and on two cores its 4-byte stores made each thread's
-// output transform two to three times slower than on one).
+// rows of 28 and 14 are shorter than two AVX-512 vectors). One float at a time, a 28x28 block's
+// output transform took 36-40 us; with this, 32.5-33.
 template <class Arch>
 void winograd_row(const float* e, const float* o, int64_t n, const float* add, float bias, const TileEpilogue& ep,
                   float* y) {
