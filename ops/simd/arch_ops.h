@@ -9,7 +9,7 @@
 //   EvenLanes  p[0], p[2], ..., p[2 * (lanes - 1)] as one vector, reading p[0 .. 2 * lanes - 1):
 //        the stride-2 windows of convolutions and pooling. xsimd 8.1 has no generic shuffle, so
 //        an ISA without a specialisation (available = false) gathers with a scalar loop.
-//   PartialVector  the first n < lanes floats as one vector (the rest zero), and back: the last
+//   PartialVector  the first n <= lanes floats as one vector (the rest zero), and back: the last
 //        tiles of a row that is not a whole number of vectors, without a scalar loop. The
 //        generic one goes through a buffer on the stack; AVX-512 uses masks.
 //   Transpose  lanes x lanes floats held as `lanes` vectors, transposed in registers: channel
@@ -87,12 +87,14 @@ struct PartialVector {
   using V = xsimd::batch<float, Arch>;
   static constexpr size_t L = V::size;
   explicit PartialVector(int64_t n) : bytes(static_cast<size_t>(n) * sizeof(float)) {}
+  // n = 0 touches nothing (p may then be null, as an empty row's data is).
   V load(const float* p) const {
     alignas(64) float t[L] = {};
-    std::memcpy(t, p, bytes);
+    if (bytes != 0) std::memcpy(t, p, bytes);
     return V::load_aligned(t);
   }
   void store(float* p, const V& x) const {
+    if (bytes == 0) return;
     alignas(64) float t[L];
     x.store_aligned(t);
     std::memcpy(p, t, bytes);
