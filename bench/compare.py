@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side-by-side latency of Onyx and ONNX Runtime on the same machine, in one run.
 
-    bench/compare.py [--rounds N] [--runs N] [--threads 1,2] [--onyx build/tools/onyx]
+    bench/compare.py [--rounds N] [--runs N] [--threads 1,2] [--interval MS] [--onyx build/tools/onyx]
                      [--write bench/RESULTS.md] [MODEL_DIR ...]
 
 Installs onnxruntime-node 1.30.0 from the npm registry into bench/ort/ (git-ignored) when it
@@ -13,7 +13,9 @@ round: on a shared machine one vCPU can run some kernels a third slower than ano
 Winograd layers 6.3 against 4.8 ms, ONNX Runtime's 8.5 against 7.7), and where the scheduler
 put each process would otherwise be part of the ratio. Also reported: load + prepare time,
 peak resident memory of the process, and Onyx's achieved GFLOP/s for models with
-Conv/Gemm/MatMul (MACs from ONNX shape inference).
+Conv/Gemm/MatMul (MACs from ONNX shape inference). With --interval MS both runtimes idle MS
+milliseconds before each timed run, as a camera does between frames (threads asleep, caches
+cooled) instead of running back to back.
 """
 import argparse
 import datetime
@@ -110,6 +112,7 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--interval", type=int, default=0, help="ms idle before each timed run (both runtimes)")
     ap.add_argument("--onyx", default=os.path.join(ROOT, "build", "tools", "onyx"))
     ap.add_argument("--write", default=None, help="write the table as markdown to this file")
     args = ap.parse_args()
@@ -130,10 +133,10 @@ def main():
             ox, ort = [], []
             for rnd in range(args.rounds):  # alternate, so both see the same machine
                 cpu = round_cpu(t, rnd)
-                ox.append(run_json([args.onyx, "bench", model, "--json", "--runs", str(args.runs),
-                                    "--warmup", str(args.warmup), "--threads", str(t)], cpu))
-                ort.append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model, "--runs", str(args.runs),
-                                     "--warmup", str(args.warmup), "--threads", str(t)], cpu))
+                common = ["--runs", str(args.runs), "--warmup", str(args.warmup), "--threads", str(t),
+                          "--interval", str(args.interval)]
+                ox.append(run_json([args.onyx, "bench", model, "--json"] + common, cpu))
+                ort.append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model] + common, cpu))
             med = lambda rs, k: statistics.median(r[k] for r in rs)
             row = {
                 "model": name, "threads": t,
@@ -154,7 +157,9 @@ def main():
                      "(other work on the machine slows both runtimes; only the ratios are comparable).")
     lines.append(f"Figures are medians of {args.rounds} alternating rounds (Onyx, then ONNX Runtime 1.30 via "
                  f"onnxruntime-node, each a fresh process: {args.warmup} warm-up runs, median of {args.runs} timed runs). "
-                 "One-thread rounds pin both runtimes to the same CPU, the next CPU each round.")
+                 "One-thread rounds pin both runtimes to the same CPU, the next CPU each round." +
+                 (f" Each timed run follows {args.interval} ms idle (as between a camera's frames)."
+                  if args.interval > 0 else ""))
     lines.append("ONNX Runtime: CPU execution provider, default graph optimisations, intra-op threads as listed. "
                  "Peak RSS is the whole process (for ONNX Runtime that includes Node.js itself).")
     lines.append("")

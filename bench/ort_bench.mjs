@@ -4,7 +4,8 @@
 // --profile, ONNX Runtime's profiler is on and the line also has "nodes": each node after ORT's
 // fusions, in the order it ran, as name, op and its mean ms over the timed runs (as
 // `onyx bench --json --profile`).
-//   node bench/ort_bench.mjs MODEL --threads N --runs N --warmup N [--profile]
+// With --interval MS it idles MS milliseconds before each timed run (as `onyx bench --interval`).
+//   node bench/ort_bench.mjs MODEL --threads N --runs N --warmup N [--interval MS] [--profile]
 import { createRequire } from 'module';
 import { performance } from 'perf_hooks';
 import process from 'process';
@@ -18,6 +19,8 @@ const args = process.argv.slice(2);
 const model = args[0];
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const threads = opt('--threads', 1), runs = opt('--runs', 20), warmup = opt('--warmup', 3);
+const interval = opt('--interval', 0);
+const idle = ms => new Promise(resolve => setTimeout(resolve, ms));
 const profile = args.includes('--profile');
 const profileDir = profile ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : null;
 
@@ -52,6 +55,7 @@ const load = performance.now() - t0;
 for (let i = 0; i < warmup; ++i) await session.run(feeds);
 const times = [];
 for (let i = 0; i < runs; ++i) {
+  if (interval > 0) await idle(interval);
   const a = performance.now();
   await session.run(feeds);
   times.push(performance.now() - a);

@@ -168,6 +168,21 @@ def main():
          all(isinstance(n["ms"], float) and n["ms"] >= 0 for n in nodes), r.stdout + r.stderr)
     r = onyx("bench", chain, "--runs", "3")
     case("bench without --profile prints no profile", r.returncode == 0 and "profile:" not in r.stdout, r.stdout)
+    # --interval: idle before each timed run (frames), reported in the JSON line; the runs
+    # themselves stay far shorter than the idle time.
+    import time
+    started = time.monotonic()
+    r = onyx("bench", chain, "--runs", "4", "--warmup", "0", "--interval", "100", "--json")
+    elapsed = time.monotonic() - started
+    try:
+        line = json.loads(r.stdout)
+    except ValueError:
+        line = {}
+    case("bench --interval idles before each timed run and reports interval_ms",
+         r.returncode == 0 and line.get("interval_ms") == 100 and elapsed >= 0.4 and line.get("median_ms", 100) < 50,
+         f"{elapsed:.3f} s: {r.stdout}{r.stderr}")
+    expect("bench --interval must be 0 to 60000", onyx("bench", chain, "--interval", "-5"), 2,
+           "--interval must be 0 to 60000 ms, got -5")
     # A test folder stands for its model.onnx (the backend-test layout), for every command.
     os.makedirs(p("folder"))
     shutil.copy(chain, p("folder/model.onnx"))

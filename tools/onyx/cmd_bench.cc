@@ -1,7 +1,9 @@
 // onyx bench: latency of a model on random (or given) inputs.
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/resource.h>
@@ -96,7 +98,8 @@ class Profiler final : public NodeObserver {
 };
 
 static const char* kBenchHelp =
-    "usage: onyx bench MODEL [--runs N] [--warmup N] [--threads N] [--input NAME=FILE ...] [--json] [--profile]\n"
+    "usage: onyx bench MODEL [--runs N] [--warmup N] [--threads N] [--interval MS] [--input NAME=FILE ...] [--json]\n"
+    "                  [--profile]\n"
     "\n"
     "Loads and prepares MODEL (timed), then runs it --warmup times untimed and --runs times\n"
     "timed (defaults 3 and 20) on random inputs unless given, with --threads intra-op threads\n"
@@ -105,10 +108,14 @@ static const char* kBenchHelp =
     "load_prepare_ms, arena_bytes, peak_rss_bytes, threads, isa and runs. --profile adds the\n"
     "mean time per run of each operator type and the ten slowest nodes (after fusion: Conv +\n"
     "activation shows as FusedConv), measured around each node, so a little slower overall;\n"
-    "with --json it adds \"nodes\": every node in the order it ran, as name, op and ms.\n";
+    "with --json it adds \"nodes\": every node in the order it ran, as name, op and ms.\n"
+    "--interval MS idles MS milliseconds (default 0) before each timed run, as a camera does\n"
+    "between frames: the threads go to sleep and the caches cool, as they will in use; --json\n"
+    "then adds interval_ms.\n";
 
 int cmd_bench(int argc, char** argv) {
-  Result<Args> args = parse_args(argc, argv, 2, {"--runs", "--warmup", "--input", "--threads"}, {"--json", "--profile", "--help", "-h"});
+  Result<Args> args =
+      parse_args(argc, argv, 2, {"--runs", "--warmup", "--input", "--threads", "--interval"}, {"--json", "--profile", "--help", "-h"});
   if (!args.ok()) return fail("bench", args.status());
   if (args->has("--help") || args->has("-h")) {
     std::printf("%s", kBenchHelp);
@@ -128,6 +135,15 @@ int cmd_bench(int argc, char** argv) {
     Result<long long> r = parse_int("--warmup", args->get("--warmup"));
     if (!r.ok()) return fail("bench", r.status());
     warmup = *r;
+  }
+  long long interval_ms = 0;
+  if (args->has("--interval")) {
+    Result<long long> r = parse_int("--interval", args->get("--interval"));
+    if (!r.ok()) return fail("bench", r.status());
+    interval_ms = *r;
+    if (interval_ms < 0 || interval_ms > 60000) {
+      return fail("bench", error(Code::kInvalidArgument, "--interval must be 0 to 60000 ms, got ", interval_ms));
+    }
   }
   Result<int> parsed_threads = parse_threads(*args);
   if (!parsed_threads.ok()) return fail("bench", parsed_threads.status());
@@ -180,6 +196,7 @@ int cmd_bench(int argc, char** argv) {
   times.reserve(static_cast<size_t>(runs));
   profiler.active = true;
   for (long long i = 0; i < runs; ++i) {
+    if (interval_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
     double a = now_ms();
     st = s.run();
     if (!st.ok()) return fail("bench", st);
@@ -190,11 +207,12 @@ int cmd_bench(int argc, char** argv) {
   double median = times.size() % 2 ? times[times.size() / 2] : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
   double p90 = times[std::min(times.size() - 1, static_cast<size_t>(0.9 * static_cast<double>(times.size())))];
   if (args->has("--json")) {
-    const std::string nodes = args->has("--profile") ? ", \"nodes\": " + profiler.json(runs) : "";
+    std::string extra = interval_ms > 0 ? ", \"interval_ms\": " + std::to_string(interval_ms) : "";
+    if (args->has("--profile")) extra += ", \"nodes\": " + profiler.json(runs);
     std::printf("{\"model\": \"%s\", \"median_ms\": %.6f, \"min_ms\": %.6f, \"p90_ms\": %.6f, \"load_prepare_ms\": %.4f, "
                 "\"arena_bytes\": %zu, \"peak_rss_bytes\": %lld, \"threads\": %lld, \"isa\": \"%s\", \"runs\": %lld%s}\n",
                 json_escape(path).c_str(), median, min, p90, load_ms, s.arena_bytes(), peak_rss_bytes(), threads,
-                simd::isa_name(simd::active_isa()), runs, nodes.c_str());
+                simd::isa_name(simd::active_isa()), runs, extra.c_str());
   } else {
     std::printf("model: %s\nruns: %lld (warmup %lld), threads %lld, isa %s\nlatency: min %.3f ms, median %.3f ms, p90 %.3f ms\n"
                 "load+prepare: %.3f ms\narena: %zu bytes\npeak resident memory: %lld bytes\n",
