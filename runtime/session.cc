@@ -31,7 +31,7 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   if (options.threads < 1) return error(Code::kInvalidArgument, "SessionOptions::threads must be >= 1");
 #ifdef ONYX_HAS_THREADS
   if (options.task_runner == nullptr && options.threads > 1) {
-    s->pool_ = std::make_unique<ThreadPool>(options.threads);
+    s->pool_ = std::make_unique<ThreadPool>(options.threads, options.pin_threads);
     options.task_runner = s->pool_.get();
   }
 #endif

@@ -2,8 +2,32 @@
 
 #include <algorithm>
 
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#endif
+
 namespace onyx {
 namespace {
+
+// The CPUs for `threads` pool threads: the ones this thread may run on, other than the one it
+// is on, starting after it (on a two-CPU machine, the other one); none when there are too few.
+std::vector<int> pool_cpus(int threads) {
+  std::vector<int> cpus;
+#ifdef __linux__
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (threads < 1 || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return cpus;
+  const int caller = sched_getcpu();
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed) && c != caller) cpus.push_back(c);
+  }
+  if (static_cast<int>(cpus.size()) < threads) return {};
+  std::rotate(cpus.begin(), std::lower_bound(cpus.begin(), cpus.end(), caller), cpus.end());
+  cpus.resize(static_cast<size_t>(threads));
+#endif
+  return cpus;
+}
 
 uint64_t range_of(int64_t begin, int64_t end) {
   return static_cast<uint64_t>(begin) << 32 | static_cast<uint64_t>(end);
@@ -13,12 +37,27 @@ int64_t end_of(uint64_t r) { return static_cast<int64_t>(r & 0xFFFFFFFFu); }
 
 }  // namespace
 
-ThreadPool::ThreadPool(int workers)
+ThreadPool::ThreadPool(int workers, bool pin)
     : shares_(new Share[static_cast<size_t>(workers < 1 ? 1 : workers)]),
       speeds_(workers),
       bounds_(new int64_t[static_cast<size_t>(speeds_.workers()) + 1]),
       seconds_(new double[static_cast<size_t>(speeds_.workers())]) {
-  for (int i = 1; i < workers; ++i) threads_.emplace_back([this, i] { work(i); });
+  const std::vector<int> cpus = pin ? pool_cpus(workers - 1) : std::vector<int>{};
+  cpus_.assign(static_cast<size_t>(std::max(workers, 1)), -1);
+  for (int i = 1; i < workers; ++i) {
+    threads_.emplace_back([this, i] { work(i); });
+#ifdef __linux__
+    if (!cpus.empty()) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpus[static_cast<size_t>(i - 1)], &one);
+      // Best effort: a thread left floating still works.
+      if (pthread_setaffinity_np(threads_.back().native_handle(), sizeof one, &one) == 0) {
+        cpus_[static_cast<size_t>(i)] = cpus[static_cast<size_t>(i - 1)];
+      }
+    }
+#endif
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -24,6 +25,10 @@
 #include "simd/isa.h"
 #include "simd/kernels.h"
 #include "thread_pool.h"
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 using namespace onyx;
 
@@ -812,6 +817,40 @@ TEST_CASE("thread pool: shares cover every unit once, in whole grains, one run p
       CHECK(ctx.runs.load() <= 3);
     }
   }
+}
+
+TEST_CASE("thread pool: each pool thread keeps to a CPU of its own, not the creating thread's") {
+#ifdef __linux__
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  const int before = sched_getcpu();
+  ThreadPool pool(2);
+  const int after = sched_getcpu();
+  ThreadPool floating(2, false);
+  CHECK(floating.cpu(1) == -1);
+  if (CPU_COUNT(&allowed) < 2) {
+    CHECK(pool.cpu(1) == -1);  // nowhere to go
+    return;
+  }
+  REQUIRE(pool.cpu(1) >= 0);
+  CHECK(CPU_ISSET(pool.cpu(1), &allowed));
+  if (before == after) CHECK(pool.cpu(1) != before);
+  // Whatever worker 1 runs, it runs there (each task waits a little so that it takes one).
+  struct Seen {
+    std::atomic<int> cpu{-1};
+  } seen;
+  for (int i = 0; i < 100 && seen.cpu.load() < 0; ++i) {
+    pool.run(8, [](void* c, int64_t, int worker) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      if (worker == 1) static_cast<Seen*>(c)->cpu.store(sched_getcpu());
+    }, &seen);
+  }
+  REQUIRE(seen.cpu.load() >= 0);
+  CHECK(seen.cpu.load() == pool.cpu(1));
+#endif
 }
 
 TEST_CASE("task runner: the default run_shares splits as ShareSpeeds does at equal speeds") {

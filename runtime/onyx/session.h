@@ -52,6 +52,11 @@ struct SessionOptions {
   // session starts its own sleeping pool (hosted builds); a firmware may pass its own runner.
   int threads = 1;
   TaskRunner* task_runner = nullptr;
+  // The session's own pool keeps each of its threads to a CPU of its own, other than the one
+  // creating the session (when the process may use enough CPUs): otherwise, after an idle
+  // spell, Linux may wake a thread onto the caller's CPU and the two take turns (see
+  // runtime/thread_pool.h). Off for a firmware that places its threads itself.
+  bool pin_threads = true;
   // Graph rewrites for speed at creation: Identity and inference-time Dropout removed, Conv +
   // Add + Relu/Clip fused; outputs stay within float rounding of the graph as written.
   bool optimize = true;
