@@ -680,6 +680,7 @@ Status GraphRunner::run_dynamic(Step& s) {
   s.ctx->bind(s.node, std::move(ins), std::move(outs), sp, scratch);
   s.ctx->planned = false;
   s.ctx->limit_error = Status();
+  s.ctx->new_run();
   Status st = s.kernel->run(*s.ctx);
   if (!st.ok() && !s.ctx->limit_error.ok()) st = s.ctx->limit_error;
   return st.ok() ? st : st.with_context(where(s));
@@ -703,6 +704,7 @@ Status GraphRunner::run() {
     if (s.mode == Mode::kSkip) continue;
     if (observer != nullptr) observer->node_begin(*s.node);
     if (s.mode == Mode::kStatic) {
+      s.ctx->new_run();
       if (Status st = s.kernel->run(*s.ctx); !st.ok()) return st.with_context(where(s));
     } else {
       ONYX_TRY(run_dynamic(s));

@@ -36,13 +36,14 @@ void ShareSpeeds::update(const int64_t* bounds, const double* seconds) {
     ++timed;
   }
   if (timed < 2 || !(rate_sum > 0)) return;
+  const double step = std::max(kStep, 1.0 / ++updates_);
   for (int w = 0; w < workers_; ++w) {
     if (!(seconds[w] >= kMinTimed)) continue;
     // The timed workers keep their summed speed; each moves towards its share of it, by no more
     // than a factor of 2 per job (one run that lost its core for a time slice is not the speed).
     double& s = speed_[static_cast<size_t>(w)];
     const double target = std::clamp(rate(w) / rate_sum * speed_sum, 0.5 * s, 2.0 * s);
-    s = std::clamp(s + kStep * (target - s), kLeast, kMost);
+    s = std::clamp(s + step * (target - s), kLeast, kMost);
   }
   double sum = 0;
   for (int w = 0; w < workers_; ++w) sum += speed(w);

@@ -149,7 +149,7 @@ void ThreadPool::run(int64_t tasks, void (*fn)(void*, int64_t, int), void* conte
 }
 
 void ThreadPool::run_shares(int64_t units, int64_t grain, void (*fn)(void*, int64_t, int64_t, int),
-                            void* context) {
+                            void* context, ShareSpeeds* speeds) {
   const int n = workers();
   grain = grain < 1 ? 1 : grain;
   if (units <= 0) return;
@@ -157,7 +157,8 @@ void ThreadPool::run_shares(int64_t units, int64_t grain, void (*fn)(void*, int6
     fn(context, 0, units, 0);
     return;
   }
-  speeds_.split(units, grain, bounds_.get());
+  ShareSpeeds& estimate = speeds != nullptr && speeds->workers() == n ? *speeds : speeds_;
+  estimate.split(units, grain, bounds_.get());
   std::fill(seconds_.get(), seconds_.get() + n, 0.0);
   struct Job {
     ThreadPool* pool;
@@ -175,7 +176,7 @@ void ThreadPool::run_shares(int64_t units, int64_t grain, void (*fn)(void*, int6
     j.fn(j.context, begin, end, worker);
     if (worker == w) j.pool->seconds_[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }, &job);
-  speeds_.update(bounds_.get(), seconds_.get());
+  estimate.update(bounds_.get(), seconds_.get());
 }
 
 }  // namespace onyx

@@ -14,7 +14,8 @@
 //
 // run_shares gives each worker one run sized to its speed: the pool times every run on its own
 // worker and keeps a moving estimate of each thread's units per second relative to the others
-// (onyx/share_speeds.h).
+// (onyx/share_speeds.h), the caller's for that call site (RunContext keeps one per site of each
+// step) or its own.
 // The threads keep to CPUs of their own (pin). A woken thread is otherwise placed by Linux near
 // the thread that woke it, often on the same CPU: after an idle spell, as between a camera's
 // frames, the two then took turns on one CPU for milliseconds. With 33 ms idle before each run
@@ -52,7 +53,8 @@ class ThreadPool final : public TaskRunner {
 
   int workers() const override { return static_cast<int>(threads_.size()) + 1; }
   void run(int64_t tasks, void (*fn)(void*, int64_t, int), void* context) override;
-  void run_shares(int64_t units, int64_t grain, void (*fn)(void*, int64_t, int64_t, int), void* context) override;
+  void run_shares(int64_t units, int64_t grain, void (*fn)(void*, int64_t, int64_t, int), void* context,
+                  ShareSpeeds* speeds) override;
   // Worker w's relative speed (the mean over workers is 1), as run_shares sizes its runs.
   double speed(int worker) const { return speeds_.speed(worker); }
   // The CPU worker w (>= 1) keeps to, or -1 (not pinned; the caller, worker 0, never is).

@@ -789,6 +789,7 @@ TEST_CASE("thread pool: every task runs once, on a worker index in range") {
 
 TEST_CASE("thread pool: shares cover every unit once, in whole grains, one run per worker") {
   ThreadPool pool(3);
+  ShareSpeeds site(3), other_workers(2);  // a call site's own estimate, and one that does not fit
   for (int64_t units : {0, 1, 5, 31, 100, 1001}) {
     for (int64_t grain : {1, 3, 32}) {
       CAPTURE(units);
@@ -809,7 +810,7 @@ TEST_CASE("thread pool: shares cover every unit once, in whole grains, one run p
           x->ok = false;
         }
         for (int64_t u = begin; u < end; ++u) x->hits[static_cast<size_t>(u)] += 1;
-      }, &ctx);
+      }, &ctx, grain == 1 ? nullptr : grain == 3 ? &site : &other_workers);
       bool once = true;
       for (int h : ctx.hits) once &= h == 1;
       CHECK(once);
@@ -871,7 +872,7 @@ TEST_CASE("task runner: the default run_shares splits as ShareSpeeds does at equ
       std::vector<std::pair<int64_t, int64_t>> runs(3, {-1, -1});
       serial.run_shares(units, grain, [](void* c, int64_t begin, int64_t end, int worker) {
         (*static_cast<std::vector<std::pair<int64_t, int64_t>>*>(c))[static_cast<size_t>(worker)] = {begin, end};
-      }, &runs);
+      }, &runs, nullptr);
       for (size_t w = 0; w < 3; ++w) {
         CAPTURE(w);
         const bool empty = want[w] == want[w + 1];
@@ -891,7 +892,10 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
   int64_t bounds[3];
   CHECK(split(speeds, 100, 1) == std::vector<int64_t>{0, 50, 100});
   // Worker 1 takes three times as long per unit (a core another tenant shares, a little core).
+  // A fresh estimate averages its first measures: it knows within three jobs (a layer's own
+  // estimate is updated once per inference), then moves by a sixteenth.
   for (int job = 0; job < 120; ++job) {
+    if (job == 3) CHECK(std::fabs(speeds.speed(1) / speeds.speed(0) - 1.0 / 3.0) < 0.02);
     speeds.split(100, 1, bounds);
     const double seconds[2] = {static_cast<double>(bounds[1] - bounds[0]) * 1e-5,
                                static_cast<double>(bounds[2] - bounds[1]) * 3e-5};

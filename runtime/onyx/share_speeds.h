@@ -22,11 +22,12 @@ class ShareSpeeds {
 
   // After a job split by `bounds`: seconds[w] is how long worker w took for its own run (0 when
   // it did not run it, or the run was empty). Each run timed over kMinTimed moves its worker's
-  // speed a sixteenth of the way towards what it measured, relative to the other timed workers
-  // (a measure is first held within a factor of 2 of the current speed): single runs on a busy
-  // machine vary by tens of percent (a quarter of the way made ResNet-18's estimate swing
-  // 0.8-1.2 between runs with both vCPUs equally fast); ResNet-18 has about 45 shared jobs
-  // per inference, so a lasting difference is learned within a few inferences.
+  // speed towards what it measured, relative to the other timed workers (a measure is first
+  // held within a factor of 2 of the current speed): the k-th update by 1/k of the way (a mean
+  // of the first measures), from the 16th on by a sixteenth: single runs on a busy machine vary
+  // by tens of percent (a quarter of the way made ResNet-18's estimate swing 0.8-1.2 between
+  // runs with both vCPUs equally fast). An estimate per layer (RunContext) is updated once per
+  // inference, so a lasting difference is learned within a few inferences.
   void update(const int64_t* bounds, const double* seconds);
 
   // Runs shorter than this say more about waking a thread than about its speed.
@@ -34,6 +35,7 @@ class ShareSpeeds {
 
  private:
   int workers_;
+  int updates_ = 0;
   std::unique_ptr<double[]> speed_;
 };
 

@@ -7,6 +7,8 @@
 
 namespace onyx {
 
+class ShareSpeeds;
+
 // Where run w's share of [0, units) ends, for runs in whole grains in proportion to the workers'
 // speeds: `before` is the summed speed of runs 0..w, `total` that of all (equal speeds: w + 1
 // and workers()). The last run ends at units. One rule for the equal split below and the
@@ -34,9 +36,12 @@ class TaskRunner {
   // per unit and is worth keeping in one piece per thread (a GEMM that packs its operand once).
   // Here equal runs; a runner that knows its threads' speeds (ThreadPool measures them: a
   // thread whose core another tenant shares, or a little core, runs slower) gives the faster
-  // ones longer runs, so all finish together.
+  // ones longer runs, so all finish together. `speeds`, when not null, is the estimate to size
+  // and learn the runs with: RunContext::parallel_shares keeps one per call site, since how
+  // much faster one core is depends on the kernel.
   virtual void run_shares(int64_t units, int64_t grain, void (*fn)(void* context, int64_t begin, int64_t end, int worker),
-                          void* context) {
+                          void* context, ShareSpeeds* speeds) {
+    (void)speeds;
     struct Job {
       int64_t units, grain, workers;
       void (*fn)(void*, int64_t, int64_t, int);
