@@ -16,6 +16,7 @@
 // worker and keeps a moving estimate of each thread's units per second relative to the others
 // (onyx/share_speeds.h), the caller's for that call site (RunContext keeps one per site of each
 // step) or its own.
+//
 // The threads keep to CPUs of their own (pin). A woken thread is otherwise placed by Linux near
 // the thread that woke it, often on the same CPU: after an idle spell, as between a camera's
 // frames, the two then took turns on one CPU for milliseconds. With 33 ms idle before each run
