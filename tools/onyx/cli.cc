@@ -91,13 +91,14 @@ Result<long long> parse_int(const std::string& flag, const std::string& text) {
   return v;
 }
 
+Result<long long> int_flag(const Args& args, const std::string& flag, long long def) {
+  return args.has(flag) ? parse_int(flag, args.get(flag)) : Result<long long>(def);
+}
+
 Result<int> parse_threads(const Args& args) {
-  long long threads = 1;
-  if (args.has("--threads")) {
-    Result<long long> r = parse_int("--threads", args.get("--threads"));
-    if (!r.ok()) return r.status();
-    threads = *r;
-  }
+  Result<long long> parsed = int_flag(args, "--threads", 1);
+  if (!parsed.ok()) return parsed.status();
+  const long long threads = *parsed;
   if (threads < 1 || threads > 256) return error(Code::kInvalidArgument, "--threads must be in 1..256");
   return static_cast<int>(threads);
 }

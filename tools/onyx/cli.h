@@ -31,6 +31,8 @@ Result<Args> parse_args(int argc, char** argv, int first, const std::vector<std:
                         const std::vector<std::string>& switch_flags);
 Result<double> parse_double(const std::string& flag, const std::string& text);
 Result<long long> parse_int(const std::string& flag, const std::string& text);
+// The integer value of `flag` when given, else `def`.
+Result<long long> int_flag(const Args& args, const std::string& flag, long long def);
 // --threads N (default 1), in 1..256.
 Result<int> parse_threads(const Args& args);
 

@@ -125,25 +125,15 @@ int cmd_bench(int argc, char** argv) {
     std::fprintf(stderr, "%s", kBenchHelp);
     return 2;
   }
-  long long runs = 20, warmup = 3;
-  if (args->has("--runs")) {
-    Result<long long> r = parse_int("--runs", args->get("--runs"));
-    if (!r.ok()) return fail("bench", r.status());
-    runs = *r;
-  }
-  if (args->has("--warmup")) {
-    Result<long long> r = parse_int("--warmup", args->get("--warmup"));
-    if (!r.ok()) return fail("bench", r.status());
-    warmup = *r;
-  }
-  long long interval_ms = 0;
-  if (args->has("--interval")) {
-    Result<long long> r = parse_int("--interval", args->get("--interval"));
-    if (!r.ok()) return fail("bench", r.status());
-    interval_ms = *r;
-    if (interval_ms < 0 || interval_ms > 60000) {
-      return fail("bench", error(Code::kInvalidArgument, "--interval must be 0 to 60000 ms, got ", interval_ms));
-    }
+  Result<long long> runs_flag = int_flag(*args, "--runs", 20);
+  if (!runs_flag.ok()) return fail("bench", runs_flag.status());
+  Result<long long> warmup_flag = int_flag(*args, "--warmup", 3);
+  if (!warmup_flag.ok()) return fail("bench", warmup_flag.status());
+  Result<long long> interval_flag = int_flag(*args, "--interval", 0);
+  if (!interval_flag.ok()) return fail("bench", interval_flag.status());
+  const long long runs = *runs_flag, warmup = *warmup_flag, interval_ms = *interval_flag;
+  if (interval_ms < 0 || interval_ms > 60000) {
+    return fail("bench", error(Code::kInvalidArgument, "--interval must be 0 to 60000 ms, got ", interval_ms));
   }
   Result<int> parsed_threads = parse_threads(*args);
   if (!parsed_threads.ok()) return fail("bench", parsed_threads.status());

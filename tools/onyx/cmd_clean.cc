@@ -73,12 +73,9 @@ int cmd_clean(int argc, char** argv) {
     std::fprintf(stderr, "%s", kCleanHelp);
     return 2;
   }
-  long long seed = 1;
-  if (args->has("--seed")) {
-    Result<long long> r = parse_int("--seed", args->get("--seed"));
-    if (!r.ok()) return fail("clean", r.status());
-    seed = *r;
-  }
+  Result<long long> seed_flag = int_flag(*args, "--seed", 1);
+  if (!seed_flag.ok()) return fail("clean", seed_flag.status());
+  const long long seed = *seed_flag;
   const std::string& in = args->positional[0];
   Result<std::shared_ptr<Model>> model = load_model(in);
   if (!model.ok()) return fail("clean", model.status());

@@ -52,12 +52,9 @@ int cmd_run(int argc, char** argv) {
     if (!st.ok()) return fail("run", st);
     given.push_back(name);
   }
-  long long seed = 0;
-  if (args->has("--seed")) {
-    Result<long long> r = parse_int("--seed", args->get("--seed"));
-    if (!r.ok()) return fail("run", r.status());
-    seed = *r;
-  }
+  Result<long long> seed_flag = int_flag(*args, "--seed", 0);
+  if (!seed_flag.ok()) return fail("run", seed_flag.status());
+  const long long seed = *seed_flag;
   unsigned k = 0;
   for (const ValueInfo& vi : s.inputs()) {
     ++k;
