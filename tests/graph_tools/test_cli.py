@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import onnx
@@ -170,7 +171,6 @@ def main():
     case("bench without --profile prints no profile", r.returncode == 0 and "profile:" not in r.stdout, r.stdout)
     # --interval: idle before each timed run (frames), reported in the JSON line; the runs
     # themselves stay far shorter than the idle time.
-    import time
     started = time.monotonic()
     r = onyx("bench", chain, "--runs", "4", "--warmup", "0", "--interval", "100", "--json")
     elapsed = time.monotonic() - started
