@@ -491,6 +491,13 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       // images fill its rows; 5x5 leaves a partial row panel, 45 rows a narrow one).
       conv_shape(20, 7, 7, 64, 3, 1, 1),   conv_shape(300, 7, 7, 45, 3, 1, 1), conv_shape(9, 5, 5, 64, 3, 1, 1),
       conv_shape(40, 7, 7, 64, 1, 1, 0),   conv_shape(24, 14, 14, 64, 3, 2, 1),
+      // Windows in the padding: pads wider than the kernel (whole windows in it), uneven pads,
+      // the last rows and columns never read, dilation, one-row images, a 7x7 stride-2 stem,
+      // runs that cross column panels.
+      conv_shape(4, 3, 4, 5, 2, 1, 3),     padded(conv_shape(3, 6, 7, 8, 3, 1, 0), 2, 0, 8, 5),
+      padded(conv_shape(5, 8, 8, 12, 3, 2, 0), 1, 1, 3, 3), conv_shape(6, 9, 40, 7, 3, 2, 2, 2),
+      conv_shape(3, 1, 50, 9, 3, 1, 1),    conv_shape(3, 40, 40, 16, 7, 2, 3), conv_shape(16, 30, 30, 20, 3, 2, 1),
+      padded(conv_shape(2, 5, 5, 70, 3, 1, 0), 3, 2, 6, 4),  // few columns: transposed, held panels
   };
   int transposed_cases = 0;
   for (const prims::ConvShape& s : shapes) {
@@ -1112,8 +1119,8 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   //   1x32x32x32 -> 64 channels: 1024 output columns, split by columns;
   //   1x64x7x7 -> 512 channels: 49 columns (two tiles), split by output channels;
   //   8x16x16x16 -> 32 channels: eight images, one per task;
-  //   3x16x300x300 -> 4 channels: padded copies of two images fit the 2^22-float limit, so the
-  //   batch runs in two chunks;
+  //   3x16x300x300 -> 4 channels: three images, each split by columns, each thread padding the
+  //   rows its columns read into its own copy;
   //   depthwise 2x64x28x28 (over the depthwise minimum of 2^18): channel ranges; and
   //   2x100x14x14: channels in the lanes, ranges in blocks of 16 with a partial last one;
   //   1x64x28x28 and 4x64x28x28 -> 64 channels, Winograd: two blocks of 7 tile rows, four images,

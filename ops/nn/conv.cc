@@ -147,7 +147,7 @@ class ConvKernel final : public Kernel {
       // Depthwise convolutions split channels between threads, each with its own scratch.
       const bool depthwise = prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise;
       scratch = winograd_ ? winograd_scratch_bytes()
-                : !packed_.empty() ? align_size(packed_[0].scratch_bytes()) * workers_ + padded_bytes()
+                : !packed_.empty() ? packed_worker_bytes() * workers_
                 : depthwise      ? align_size(prims::conv_scratch_bytes(shape_)) * static_cast<size_t>(workers_)
                                  : prims::conv_scratch_bytes(shape_);
     }
@@ -258,7 +258,7 @@ class ConvKernel final : public Kernel {
       return Status();
     }
     // The packed GEMM reads windows that lie inside the image: with padding, a zero-padded copy
-    // of hp x wp (exactly what the windows cover), made for a few images at a time.
+    // of hp x wp (exactly what the windows cover).
     const bool one_d = shape_.rank() == 1;
     const int64_t ih = one_d ? 1 : shape_.in[0], iw = shape_.in[one_d ? 0 : 1];
     const int64_t axis_w = one_d ? 0 : 1;
@@ -270,19 +270,13 @@ class ConvKernel final : public Kernel {
     if (use_winograd()) {
       // Winograd pads the rows each block reads itself.
       winograd_ = std::make_unique<prims::Winograd3x3>();
-      ONYX_TRY(winograd_->pack(*kernels, w->data_as<float>(), shape_, workers_));
       pad_ = false;
+      return winograd_->pack(*kernels, w->data_as<float>(), shape_, workers_);
     }
-    if (pad_) {
-      constexpr int64_t kMaxPaddedFloats = int64_t{1} << 22;
-      const int64_t per_image = shape_.in_channels * hp_ * wp_;
-      pad_images_ = std::max<int64_t>(1, std::min(kMaxPaddedFloats / std::max<int64_t>(per_image, 1), shape_.batch));
-    } else {
+    if (!pad_) {
       hp_ = ih;
       wp_ = iw;
-      pad_images_ = shape_.batch;
     }
-    if (winograd_) return Status();
     const int64_t mg = shape_.out_channels / shape_.group;
     const int64_t kg = (shape_.in_channels / shape_.group) * shape_.kernel_size();
     packed_.resize(static_cast<size_t>(shape_.group));
@@ -302,8 +296,11 @@ class ConvKernel final : public Kernel {
            shape_.out[0] * shape_.out[1] >= 196;
   }
 
-  size_t padded_bytes() const {
-    return pad_ ? align_size(static_cast<size_t>(pad_images_ * shape_.in_channels * hp_ * wp_) * sizeof(float)) : 0;
+  // A thread's scratch on the packed path: the GEMM's, then its padded copy of one image's
+  // group of channels.
+  size_t packed_worker_bytes() const {
+    const size_t padded = pad_ ? static_cast<size_t>(shape_.in_channels / shape_.group * hp_ * wp_) * sizeof(float) : 0;
+    return align_size(packed_[0].scratch_bytes()) + align_size(padded);
   }
 
   void run_packed(RunContext& ctx) {
@@ -325,77 +322,63 @@ class ConvKernel final : public Kernel {
     src.out_h = one_d ? 1 : shape_.out[0];
     src.out_w = shape_.out[axis_w];
     const int64_t ih = one_d ? 1 : shape_.in[0], iw = shape_.in[axis_w];
-    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size(), src_size = hp_ * wp_;
+    const int64_t in_size = shape_.in_size(), out_size = shape_.out_size();
     const int64_t mg = shape_.out_channels / shape_.group;
     const float* z = has_sum_ ? ctx.input(3).data_as<float>() : nullptr;  // copied, then the product added on
-    // Threads: per batch chunk, each thread one run of its images and groups when there are
-    // several, else of each image's output columns in whole micro-tiles or, when there are too
-    // few column tiles to share (late layers: 7x7 images, many channels), of its output channels
-    // in whole tile rows (each thread then packs the same B panels). Runs are sized to the
-    // threads' speeds (TaskRunner::run_shares). Small convolutions stay on one thread
-    // (kMinParallelMacs).
+    // Threads: each one run of the images and groups when there are several, else of each
+    // image's output columns in whole micro-tiles or, when there are too few column tiles to
+    // share (late layers: 7x7 images, many channels), of its output channels in whole tile rows
+    // (each thread then packs the same B panels). Runs are sized to the threads' speeds
+    // (TaskRunner::run_shares): the same part of every layer's image, and B packed once per
+    // image. Small convolutions stay on one thread (kMinGemmParallelMacs).
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinGemmParallelMacs) workers = 1;
-    const size_t per_worker = align_size(packed_[0].scratch_bytes());  // whole cache lines: no line shared
+    const size_t per_worker = packed_worker_bytes();  // whole cache lines: no line shared
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
-    auto* padded = reinterpret_cast<float*>(scratch + per_worker * static_cast<size_t>(workers_));
-    for (int64_t n0 = 0; n0 < shape_.batch; n0 += pad_images_) {
-      const int64_t batch = std::min(pad_images_, shape_.batch - n0);
-      const float* images_x = x + n0 * shape_.in_channels * in_size;
-      const int64_t images = batch * shape_.group;
-      const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
-      const bool whole = workers == 1 || images >= 4 * workers;
-      const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
-      if (pad_) {
-        // Split as the product is: by rows when by columns (each thread pads about the rows its
-        // columns read: a padded row the other core wrote read at a quarter of the speed), else
-        // by planes.
-        const int64_t planes = batch * shape_.in_channels;
-        const bool by_rows = !whole && !split_rows;
-        auto pad = [&](int64_t begin, int64_t end, int) {
-          if (by_rows) {
-            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, 0, planes, begin, end, padded);
-          } else {
-            prims::pad_planes(images_x, ih, iw, pad_top_, pad_left_, hp_, wp_, begin, end, 0, hp_, padded);
+    const int64_t images = shape_.batch * shape_.group;
+    const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
+    const bool whole = workers == 1 || images >= 4 * workers;
+    const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
+    const int64_t per_image = whole ? 1 : split_rows ? row_tiles : tiles;
+    nn::share_units(ctx, workers, images * per_image, [&](int64_t first, int64_t last, int worker) {
+      unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
+      nn::for_each_item(first, last, per_image, [&](int64_t image, int64_t p0, int64_t p1) {
+        const int64_t n = image / shape_.group, g = image % shape_.group;
+        // This run's rows and columns of the product.
+        int64_t r0 = 0, r1 = mg, c0 = 0, c1 = out_size;
+        if (split_rows) {
+          r0 = p0 * mr;
+          r1 = std::min(p1 * mr, mg);
+        } else if (!whole) {
+          c0 = p0 * nr;
+          c1 = std::min(p1 * nr, out_size);
+        }
+        prims::BSource b = src;
+        b.x = x + (n * shape_.in_channels + g * src.channels) * in_size;
+        if (pad_) {
+          // The thread pads the rows its columns read into its own copy, as it goes: no pass
+          // over the image before the product, and no waiting for the other threads' rows (on
+          // two threads a separate pass cost about twice what it did on one).
+          auto* padded = reinterpret_cast<float*>(own + align_size(packed_[0].scratch_bytes()));
+          const int64_t row0 = c0 / src.out_w * src.stride_h;
+          const int64_t row1 = (c1 - 1) / src.out_w * src.stride_h + (src.kernel_h - 1) * src.dilation_h + 1;
+          prims::pad_planes(b.x, ih, iw, pad_top_, pad_left_, hp_, wp_, 0, src.channels, row0, row1, padded);
+          b.x = padded;
+        }
+        simd::TileEpilogue ep = act_;
+        ep.bias = bias != nullptr ? bias + g * mg : nullptr;
+        const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
+        const int64_t at = (n * shape_.out_channels + g * mg) * out_size;
+        float* c = y + at;
+        if (z != nullptr && z != y) {
+          for (int64_t r = r0; r < r1; ++r) {
+            std::memcpy(c + r * out_size + c0, z + at + r * out_size + c0, static_cast<size_t>(c1 - c0) * sizeof(float));
           }
-        };
-        nn::share_units(ctx, workers, by_rows ? hp_ : planes, pad);
-        images_x = padded;
-      }
-      // Each thread one run of (image, column tiles) or (image, row tiles), sized to its speed:
-      // the same part of every layer's image, and B packed once per image.
-      const int64_t x_size = pad_ ? src_size : in_size;
-      const int64_t per_image = whole ? 1 : split_rows ? row_tiles : tiles;
-      nn::share_units(ctx, workers, images * per_image, [&](int64_t first, int64_t last, int worker) {
-        nn::for_each_item(first, last, per_image, [&](int64_t image, int64_t p0, int64_t p1) {
-          const int64_t n = image / shape_.group, g = image % shape_.group;
-          prims::BSource b = src;
-          b.x = images_x + (n * shape_.in_channels + g * src.channels) * x_size;
-          simd::TileEpilogue ep = act_;
-          ep.bias = bias != nullptr ? bias + g * mg : nullptr;
-          const prims::PackedGemm& gemm = packed_[static_cast<size_t>(g)];
-          const int64_t at = ((n0 + n) * shape_.out_channels + g * mg) * out_size;
-          float* c = y + at;
-          unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
-          // This run's rows and columns of the product.
-          int64_t r0 = 0, r1 = mg, c0 = 0, c1 = out_size;
-          if (split_rows) {
-            r0 = p0 * mr;
-            r1 = std::min(p1 * mr, mg);
-          } else if (!whole) {
-            c0 = p0 * nr;
-            c1 = std::min(p1 * nr, out_size);
-          }
-          if (z != nullptr && z != y) {
-            for (int64_t r = r0; r < r1; ++r) {
-              std::memcpy(c + r * out_size + c0, z + at + r * out_size + c0, static_cast<size_t>(c1 - c0) * sizeof(float));
-            }
-          }
-          gemm.run(b, c, out_size, has_sum_, ep, own, c0, c1, r0, r1);
-        });
+        }
+        gemm.run(b, c, out_size, has_sum_, ep, own, c0, c1, r0, r1);
       });
-    }
+    });
   }
 
   // Winograd. Threads take their own blocks when the images have blocks enough: each thread a
@@ -539,10 +522,10 @@ class ConvKernel final : public Kernel {
   std::vector<prims::PackedGemm> packed_;
   std::unique_ptr<prims::Winograd3x3> winograd_;  // instead of packed_, where it pays
   int workers_ = 1;  // the scratch is sized for this many
-  // The packed path's padded copy of the input: whether there is one, the padding before the
-  // first row and column, its plane extent, and how many images it holds at a time.
+  // The packed path's padded copies of the input (each thread its own): whether there are any,
+  // the padding before the first row and column, and the plane extent.
   bool pad_ = false;
-  int64_t pad_top_ = 0, pad_left_ = 0, hp_ = 1, wp_ = 0, pad_images_ = 1;
+  int64_t pad_top_ = 0, pad_left_ = 0, hp_ = 1, wp_ = 0;
 };
 
 // ConvTranspose (1, 11): the adjoint of Conv. The output size comes from output_shape, or
