@@ -1125,19 +1125,24 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
   //   2x100x14x14: channels in the lanes, ranges in blocks of 16 with a partial last one;
   //   1x64x28x28 and 4x64x28x28 -> 64 channels, Winograd: two blocks of 7 tile rows, four images,
   //   each thread a run of whole blocks; 1x64x14x14: one block (4 + 3 rows would be uneven), its
-  //   phases shared.
+  //   phases shared; 1x32x66x66 -> 64 channels at stride 2: 33x33 outputs split by columns in
+  //   tiles that end inside an output row, each thread padding the input rows they read.
   // A Relu follows (fused into the convolution). One thread must also match the scalar reference.
   struct Case {
-    int64_t batch, c, hw, m, group = 1;
+    int64_t batch, c, hw, m, group = 1, stride = 1;
   };
   for (const Case& k : {Case{1, 32, 32, 64}, Case{1, 64, 7, 512}, Case{8, 16, 16, 32}, Case{3, 16, 300, 4},
                         Case{2, 64, 28, 64, 64}, Case{2, 100, 14, 100, 100}, Case{1, 64, 28, 64},
-                        Case{4, 64, 28, 64}, Case{1, 64, 14, 64}}) {
+                        Case{4, 64, 28, 64}, Case{1, 64, 14, 64}, Case{1, 32, 66, 64, 1, 2}}) {
     CAPTURE(k.m);
+    CAPTURE(k.stride);
     const Dims xs = {k.batch, k.c, k.hw, k.hw};
+    const int64_t out_hw = (k.hw - 1) / k.stride + 1;
     auto model = [&] {
       auto m = float_model({Node{"conv", "Conv", "", {"x", "w", "b"}, {"c"},
-                                 {ints_attr("pads", {1, 1, 1, 1}), int_attr("group", k.group)}, ""},
+                                 {ints_attr("pads", {1, 1, 1, 1}), int_attr("group", k.group),
+                                  ints_attr("strides", {k.stride, k.stride})},
+                                 ""},
                             Node{"relu", "Relu", "", {"c"}, {"y"}, {}, ""}},
                            xs);
       m->graph.initializers = {
@@ -1155,7 +1160,7 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
       prims::set_fast_paths_enabled(threads != 0);
       if (threads < 0) simd::set_max_isa(simd::Isa::kScalar);
       results.push_back(run_model(model(), tx, std::max(threads, 1)));
-      REQUIRE(static_cast<int64_t>(results.back().size()) == k.batch * k.m * k.hw * k.hw);
+      REQUIRE(static_cast<int64_t>(results.back().size()) == k.batch * k.m * out_hw * out_hw);
     }
     prims::set_fast_paths_enabled(true);
     simd::set_max_isa(simd::Isa::kNeon64);  // no cap
