@@ -296,11 +296,12 @@ class ConvKernel final : public Kernel {
            shape_.out[0] * shape_.out[1] >= 196;
   }
 
-  // A thread's scratch on the packed path: the GEMM's, then its padded copy of one image's
-  // group of channels.
+  // A thread's scratch on the packed path: the GEMM's, then (at padded_offset()) its padded copy
+  // of one image's group of channels.
+  size_t padded_offset() const { return align_size(packed_[0].scratch_bytes()); }
   size_t packed_worker_bytes() const {
     const size_t padded = pad_ ? static_cast<size_t>(shape_.in_channels / shape_.group * hp_ * wp_) * sizeof(float) : 0;
-    return align_size(packed_[0].scratch_bytes()) + align_size(padded);
+    return padded_offset() + align_size(padded);
   }
 
   void run_packed(RunContext& ctx) {
@@ -334,7 +335,7 @@ class ConvKernel final : public Kernel {
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinGemmParallelMacs) workers = 1;
-    const size_t per_worker = packed_worker_bytes();  // whole cache lines: no line shared
+    const size_t per_worker = packed_worker_bytes(), padded_at = padded_offset();  // whole cache lines: no line shared
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
     const int64_t images = shape_.batch * shape_.group;
     const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
@@ -360,7 +361,7 @@ class ConvKernel final : public Kernel {
           // The thread pads the rows its columns read into its own copy, as it goes: no pass
           // over the image before the product, and no waiting for the other threads' rows (on
           // two threads a separate pass cost about twice what it did on one).
-          auto* padded = reinterpret_cast<float*>(own + align_size(packed_[0].scratch_bytes()));
+          auto* padded = reinterpret_cast<float*>(own + padded_at);
           const int64_t row0 = c0 / src.out_w * src.stride_h;
           const int64_t row1 = (c1 - 1) / src.out_w * src.stride_h + (src.kernel_h - 1) * src.dilation_h + 1;
           prims::pad_planes(b.x, ih, iw, pad_top_, pad_left_, hp_, wp_, 0, src.channels, row0, row1, padded);
