@@ -16,6 +16,13 @@ peak resident memory of the process, and Onyx's achieved GFLOP/s for models with
 Conv/Gemm/MatMul (MACs from ONNX shape inference). With --interval MS both runtimes idle MS
 milliseconds before each timed run, as a camera does between frames (threads asleep, caches
 cooled) instead of running back to back.
+
+With more than one thread count, each model also gets its speedup over one thread (the target
+for ResNet-18 is 1.7x on two), for both runtimes. Whether two threads can be faster at all
+depends on the host: on a shared machine two vCPUs may be two halves of one core. Before and
+after the rounds a host check times Onyx on one thread alone, then two such processes at once,
+one pinned to each of the first two CPUs, and reports how much slower side by side is (1.0:
+independent CPUs; near 2: they share a core, and two-thread figures say little about Onyx).
 """
 import argparse
 import datetime
@@ -94,6 +101,20 @@ def run_json(cmd, cpu=None):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def host_check(onyx, model, runs):
+    """Side-by-side slowdown of two one-thread processes on CPUs 0 and 1, or None with fewer CPUs."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        return None
+    cmd = [onyx, "bench", model, "--json", "--runs", str(runs)]
+    pin = lambda cpu: (lambda: os.sched_setaffinity(0, {cpu}))
+    alone = [run_json(cmd, cpu)["median_ms"] for cpu in cpus[:2]]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=pin(cpu))
+             for cpu in cpus[:2]]
+    together = [json.loads(p.communicate()[0].strip().splitlines()[-1])["median_ms"] for p in procs]
+    return statistics.mean(together) / statistics.mean(alone)
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -124,6 +145,10 @@ def main():
         dirs = sorted(os.path.join(base, d) for d in os.listdir(base) if os.path.isfile(os.path.join(base, d, "model.onnx")))
     threads = [int(t) for t in args.threads.split(",")]
     load_before = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
+    # The host check runs the model with the most multiply-adds (the one threads matter for).
+    models = [os.path.join(d, "model.onnx") if os.path.isdir(d) else d for d in dirs]
+    check_model = max(models, key=lambda m: macs(m) or 0) if len(threads) > 1 and models else None
+    host = [host_check(args.onyx, check_model, args.runs)] if check_model else []
     rows = []
     for d in dirs:
         model = os.path.join(d, "model.onnx") if os.path.isdir(d) else d
@@ -150,6 +175,8 @@ def main():
             print(json.dumps(row), flush=True)
 
     load_after = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
+    if check_model:
+        host.append(host_check(args.onyx, check_model, args.runs))
     lines = []
     lines.append(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs. Date: {datetime.date.today().isoformat()}.")
     if load_before:
@@ -162,6 +189,11 @@ def main():
                   if args.interval > 0 else ""))
     lines.append("ONNX Runtime: CPU execution provider, default graph optimisations, intra-op threads as listed. "
                  "Peak RSS is the whole process (for ONNX Runtime that includes Node.js itself).")
+    if host and None not in host:
+        lines.append(f"Host check ({os.path.basename(os.path.dirname(check_model))}, Onyx on one thread): two such "
+                     f"processes side by side on CPUs 0 and 1 took {host[0]:.2f}x as long as one alone before the "
+                     f"rounds, {host[1]:.2f}x after (1.00: independent CPUs; near 2: they share a core, and "
+                     "multi-thread figures understate both runtimes).")
     lines.append("")
     lines.append("| model | threads | Onyx ms | ORT ms | Onyx/ORT | Onyx GFLOP/s | load+prepare Onyx / ORT ms | peak RSS Onyx / ORT MB |")
     lines.append("|---|---|---|---|---|---|---|---|")
@@ -180,6 +212,16 @@ def main():
             lines.append(f"Geometric mean of Onyx/ORT at {t} thread(s): {statistics.geometric_mean(ratios):.2f} "
                          f"(without models under 0.1 ms: {statistics.geometric_mean(real) if real else float('nan'):.2f}); "
                          f"largest: {max(ratios):.2f}.")
+    if len(threads) > 1:
+        # Speedup over one thread, per model, for both runtimes (models under 0.1 ms left out).
+        one = {r["model"]: r for r in rows if r["threads"] == 1}
+        for t in threads[1:]:
+            parts = [f"{r['model']} Onyx {one[r['model']]['onyx_ms'] / r['onyx_ms']:.2f}x, "
+                     f"ORT {one[r['model']]['ort_ms'] / r['ort_ms']:.2f}x"
+                     for r in rows if r["threads"] == t and r["model"] in one and r["ort_ms"] >= 0.1]
+            if parts:
+                lines.append("")
+                lines.append(f"Speedup of {t} threads over 1 (1-thread median / {t}-thread median): " + "; ".join(parts) + ".")
     text = "\n".join(lines)
     print(text)
     if args.write:
