@@ -226,7 +226,12 @@ def main():
     print(text)
     if args.write:
         with open(args.write, "w") as f:
-            f.write("# Onyx vs ONNX Runtime\n\nWritten by `bench/compare.py --write bench/RESULTS.md`.\n\n" + text + "\n")
+            # The options as run (model folders given by their names only).
+            opts = f"--rounds {args.rounds} --runs {args.runs} --threads {args.threads}"
+            opts += f" --interval {args.interval}" if args.interval > 0 else ""
+            opts += f" --write {os.path.relpath(args.write, ROOT) if os.path.isabs(args.write) else args.write}"
+            opts += "".join(f" {os.path.basename(os.path.normpath(d))}" for d in args.models)
+            f.write(f"# Onyx vs ONNX Runtime\n\nWritten by `bench/compare.py {opts}`.\n\n" + text + "\n")
     return 0
 
 
