@@ -22,13 +22,15 @@ for ResNet-18 is 1.7x on two), for both runtimes. Whether two threads can be fas
 depends on the host: on a shared machine two vCPUs may be two halves of one core. Before and
 after the rounds a host check times Onyx on one thread alone, then two such processes at once,
 one pinned to each of the first two CPUs, and reports how much slower side by side is (1.0:
-independent CPUs; near 2: they share a core, and two-thread figures say little about Onyx).
+independent CPUs; near 2: they share a core, and two-thread figures say little about Onyx), and
+bench/core_latency (when built) how far apart the two CPUs are.
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -115,6 +117,16 @@ def host_check(onyx, model, runs):
     return statistics.mean(together) / statistics.mean(alone)
 
 
+def core_round_trip():
+    """A cache line's round trip between CPUs 0 and 1 in ns (bench/core_latency), or None."""
+    tool = os.path.join(ROOT, "build", "bench", "core_latency")
+    if not os.path.exists(tool) or len(os.sched_getaffinity(0)) < 2:
+        return None
+    p = subprocess.run([tool], capture_output=True, text=True)
+    m = re.search(r"round trip ([0-9.]+) ns", p.stdout)
+    return float(m.group(1)) if p.returncode == 0 and m else None
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -149,6 +161,7 @@ def main():
     models = [os.path.join(d, "model.onnx") if os.path.isdir(d) else d for d in dirs]
     check_model = max(models, key=lambda m: macs(m) or 0) if len(threads) > 1 and models else None
     host = [host_check(args.onyx, check_model, args.runs)] if check_model else []
+    trips = [core_round_trip()] if check_model else []
     rows = []
     for d in dirs:
         model = os.path.join(d, "model.onnx") if os.path.isdir(d) else d
@@ -177,6 +190,7 @@ def main():
     load_after = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
     if check_model:
         host.append(host_check(args.onyx, check_model, args.runs))
+        trips.append(core_round_trip())
     lines = []
     lines.append(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs. Date: {datetime.date.today().isoformat()}.")
     if load_before:
@@ -194,6 +208,11 @@ def main():
                      f"processes side by side on CPUs 0 and 1 took {host[0]:.2f}x as long as one alone before the "
                      f"rounds, {host[1]:.2f}x after (1.00: independent CPUs; near 2: they share a core, and "
                      "multi-thread figures understate both runtimes).")
+    if trips and None not in trips:
+        lines.append(f"A cache line's round trip between CPUs 0 and 1 (`build/bench/core_latency`): {trips[0]:.0f} ns before, "
+                     f"{trips[1]:.0f} ns after (cores sharing an L3 take 40-150 ns here; 400-500 ns when the host "
+                     "places the two vCPUs on different core complexes, and then every tensor one thread writes and "
+                     "the other reads costs more: Onyx's two-thread speedup drops, ONNX Runtime's much less).")
     lines.append("")
     lines.append("| model | threads | Onyx ms | ORT ms | Onyx/ORT | Onyx GFLOP/s | load+prepare Onyx / ORT ms | peak RSS Onyx / ORT MB |")
     lines.append("|---|---|---|---|---|---|---|---|")
