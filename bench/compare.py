@@ -21,9 +21,9 @@ With more than one thread count, each model also gets its speedup over one threa
 for ResNet-18 is 1.7x on two), for both runtimes. Whether two threads can be faster at all
 depends on the host: on a shared machine two vCPUs may be two halves of one core. Before and
 after the rounds a host check times Onyx on one thread alone, then two such processes at once,
-one pinned to each of the first two CPUs, and reports how much slower side by side is (1.0:
-independent CPUs; near 2: they share a core, and two-thread figures say little about Onyx), and
-bench/core_latency (when built) how far apart the two CPUs are.
+one pinned to each of the first two CPUs the process may use, and reports how much slower side
+by side is (1.0: independent CPUs; near 2: they share a core, and two-thread figures say little
+about Onyx), and bench/core_latency (when built) how far apart the two CPUs are.
 """
 import argparse
 import datetime
@@ -104,25 +104,32 @@ def run_json(cmd, cpu=None):
 
 
 def host_check(onyx, model, runs):
-    """Side-by-side slowdown of two one-thread processes on CPUs 0 and 1, or None with fewer CPUs."""
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cpus) < 2:
+    """Side-by-side slowdown of two one-thread processes on the host_cpus() pair, or None."""
+    cpus = host_cpus()
+    if not cpus:
         return None
     cmd = [onyx, "bench", model, "--json", "--runs", str(runs)]
     pin = lambda cpu: (lambda: os.sched_setaffinity(0, {cpu}))
-    alone = [run_json(cmd, cpu)["median_ms"] for cpu in cpus[:2]]
+    alone = [run_json(cmd, cpu)["median_ms"] for cpu in cpus]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=pin(cpu))
-             for cpu in cpus[:2]]
+             for cpu in cpus]
     together = [json.loads(p.communicate()[0].strip().splitlines()[-1])["median_ms"] for p in procs]
     return statistics.mean(together) / statistics.mean(alone)
 
 
+def host_cpus():
+    """The first two CPUs this process may run on (the host check's pair), or []."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return cpus[:2] if len(cpus) >= 2 else []
+
+
 def core_round_trip():
-    """A cache line's round trip between CPUs 0 and 1 in ns (bench/core_latency), or None."""
+    """A cache line's round trip between the host_cpus() pair in ns (bench/core_latency), or None."""
     tool = os.path.join(ROOT, "build", "bench", "core_latency")
-    if not os.path.exists(tool) or len(os.sched_getaffinity(0)) < 2:
+    pair = host_cpus()
+    if not os.path.exists(tool) or not pair:
         return None
-    p = subprocess.run([tool], capture_output=True, text=True)
+    p = subprocess.run([tool] + [str(c) for c in pair], capture_output=True, text=True)
     m = re.search(r"round trip ([0-9.]+) ns", p.stdout)
     return float(m.group(1)) if p.returncode == 0 and m else None
 
@@ -205,11 +212,11 @@ def main():
                  "Peak RSS is the whole process (for ONNX Runtime that includes Node.js itself).")
     if host and None not in host:
         lines.append(f"Host check ({os.path.basename(os.path.dirname(check_model))}, Onyx on one thread): two such "
-                     f"processes side by side on CPUs 0 and 1 took {host[0]:.2f}x as long as one alone before the "
+                     f"processes side by side on CPUs {' and '.join(map(str, host_cpus()))} took {host[0]:.2f}x as long as one alone before the "
                      f"rounds, {host[1]:.2f}x after (1.00: independent CPUs; near 2: they share a core, and "
                      "multi-thread figures understate both runtimes).")
     if trips and None not in trips:
-        lines.append(f"A cache line's round trip between CPUs 0 and 1 (`build/bench/core_latency`): {trips[0]:.0f} ns before, "
+        lines.append(f"A cache line's round trip between those CPUs (`build/bench/core_latency`): {trips[0]:.0f} ns before, "
                      f"{trips[1]:.0f} ns after (cores sharing an L3 take 40-150 ns here; 400-500 ns when the host "
                      "places the two vCPUs on different core complexes, and then every tensor one thread writes and "
                      "the other reads costs more: Onyx's two-thread speedup drops, ONNX Runtime's much less).")
