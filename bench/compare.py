@@ -89,45 +89,48 @@ def macs(model_path):
     return total
 
 
+def allowed_cpus():
+    """The CPUs this process may run on, in order."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
 def round_cpu(threads, rnd):
     """The CPU a one-thread round runs on (both runtimes), or None: more threads run unpinned."""
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    cpus = allowed_cpus()
     return cpus[rnd % len(cpus)] if threads == 1 and len(cpus) > 1 else None
 
 
-def run_json(cmd, cpu=None):
+def start(cmd, cpu=None):
+    """Starts cmd (pinned to cpu unless None), its output captured."""
     pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
-    p = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pin)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=pin)
+
+
+def finish_json(cmd, p):
+    """The last line of a started command's output as JSON (raises if it failed)."""
+    out, err = p.communicate()
     if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr.strip()[:400]}")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err.strip()[:400]}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def host_check(onyx, model, runs):
-    """Side-by-side slowdown of two one-thread processes on the host_cpus() pair, or None."""
-    cpus = host_cpus()
-    if not cpus:
-        return None
+def run_json(cmd, cpu=None):
+    return finish_json(cmd, start(cmd, cpu))
+
+
+def host_check(onyx, model, runs, pair):
+    """Side-by-side slowdown of two one-thread processes, one on each CPU of the pair."""
     cmd = [onyx, "bench", model, "--json", "--runs", str(runs)]
-    pin = lambda cpu: (lambda: os.sched_setaffinity(0, {cpu}))
-    alone = [run_json(cmd, cpu)["median_ms"] for cpu in cpus]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=pin(cpu))
-             for cpu in cpus]
-    together = [json.loads(p.communicate()[0].strip().splitlines()[-1])["median_ms"] for p in procs]
+    alone = [run_json(cmd, cpu)["median_ms"] for cpu in pair]
+    procs = [start(cmd, cpu) for cpu in pair]
+    together = [finish_json(cmd, p)["median_ms"] for p in procs]
     return statistics.mean(together) / statistics.mean(alone)
 
 
-def host_cpus():
-    """The first two CPUs this process may run on (the host check's pair), or []."""
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    return cpus[:2] if len(cpus) >= 2 else []
-
-
-def core_round_trip():
-    """A cache line's round trip between the host_cpus() pair in ns (bench/core_latency), or None."""
+def core_round_trip(pair):
+    """A cache line's round trip between the pair of CPUs in ns (bench/core_latency), or None."""
     tool = os.path.join(ROOT, "build", "bench", "core_latency")
-    pair = host_cpus()
-    if not os.path.exists(tool) or not pair:
+    if not os.path.exists(tool):
         return None
     p = subprocess.run([tool] + [str(c) for c in pair], capture_output=True, text=True)
     m = re.search(r"round trip ([0-9.]+) ns", p.stdout)
@@ -164,16 +167,20 @@ def main():
         dirs = sorted(os.path.join(base, d) for d in os.listdir(base) if os.path.isfile(os.path.join(base, d, "model.onnx")))
     threads = [int(t) for t in args.threads.split(",")]
     load_before = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
-    # The host check runs the model with the most multiply-adds (the one threads matter for).
-    models = [os.path.join(d, "model.onnx") if os.path.isdir(d) else d for d in dirs]
-    check_model = max(models, key=lambda m: macs(m) or 0) if len(threads) > 1 and models else None
-    host = [host_check(args.onyx, check_model, args.runs)] if check_model else []
-    trips = [core_round_trip()] if check_model else []
-    rows = []
+    # (name, model file, multiply-adds) of each model; shape inference once per model.
+    models = []
     for d in dirs:
         model = os.path.join(d, "model.onnx") if os.path.isdir(d) else d
         name = os.path.basename(os.path.dirname(model)) if os.path.isdir(d) else os.path.basename(model)
-        flops = macs(model)
+        models.append((name, model, macs(model)))
+    # The host check runs the model with the most multiply-adds (the one threads matter for) on
+    # the first two CPUs the process may use.
+    pair = allowed_cpus()[:2]
+    check = max(models, key=lambda m: m[2] or 0) if len(threads) > 1 and models and len(pair) == 2 else None
+    host = [host_check(args.onyx, check[1], args.runs, pair)] if check else []
+    trips = [core_round_trip(pair)] if check else []
+    rows = []
+    for name, model, flops in models:
         for t in threads:
             ox, ort = [], []
             for rnd in range(args.rounds):  # alternate, so both see the same machine
@@ -195,9 +202,9 @@ def main():
             print(json.dumps(row), flush=True)
 
     load_after = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
-    if check_model:
-        host.append(host_check(args.onyx, check_model, args.runs))
-        trips.append(core_round_trip())
+    if check:
+        host.append(host_check(args.onyx, check[1], args.runs, pair))
+        trips.append(core_round_trip(pair))
     lines = []
     lines.append(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs. Date: {datetime.date.today().isoformat()}.")
     if load_before:
@@ -210,9 +217,9 @@ def main():
                   if args.interval > 0 else ""))
     lines.append("ONNX Runtime: CPU execution provider, default graph optimisations, intra-op threads as listed. "
                  "Peak RSS is the whole process (for ONNX Runtime that includes Node.js itself).")
-    if host and None not in host:
-        lines.append(f"Host check ({os.path.basename(os.path.dirname(check_model))}, Onyx on one thread): two such "
-                     f"processes side by side on CPUs {' and '.join(map(str, host_cpus()))} took {host[0]:.2f}x as long as one alone before the "
+    if host:
+        lines.append(f"Host check ({check[0]}, Onyx on one thread): two such "
+                     f"processes side by side on CPUs {' and '.join(map(str, pair))} took {host[0]:.2f}x as long as one alone before the "
                      f"rounds, {host[1]:.2f}x after (1.00: independent CPUs; near 2: they share a core, and "
                      "multi-thread figures understate both runtimes).")
     if trips and None not in trips:
