@@ -427,11 +427,15 @@ TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (Na
   // (SqueezeNet's last pool: one vector reading past the row, except near the input's end), and
   // rows of 148 and 70 outputs (four windows at once, then up to four overlapping the last).
   // Unpadded small planes also run with channels in the lanes (max_pool_lanes): channel counts
-  // around the lane blocks, planes smaller than a vector, a dilated window.
-  const Case cases[] = {{2, 17, 40, 3, 2, 0, 1}, {2, 9, 33, 3, 1, 1, 1}, {3, 8, 8, 2, 2, 0, 1},
-                        {2, 12, 37, 3, 1, 2, 2},  {1, 5, 5, 3, 2, 1, 1},  {2, 11, 50, 3, 3, 1, 1},
+  // around the lane blocks, planes smaller than a vector, a dilated window. Stride-2 rows of
+  // windows 2 or 3 wide (max_stride2): padded (the first and last rows of windows have two rows
+  // of taps), 2x2/2, rows of 27 (SqueezeNet's second pool), 16 and 17 outputs.
+  const Case cases[] = {{2, 17, 40, 3, 2, 0, 1},  {2, 9, 33, 3, 1, 1, 1},   {3, 8, 8, 2, 2, 0, 1},
+                        {2, 12, 37, 3, 1, 2, 2},  {1, 5, 5, 3, 2, 1, 1},    {2, 11, 50, 3, 3, 1, 1},
                         {3, 27, 27, 3, 2, 0, 1},  {20, 13, 13, 3, 2, 0, 1}, {17, 3, 3, 2, 1, 0, 1},
-                        {33, 12, 12, 3, 1, 0, 2}, {2, 6, 150, 3, 1, 0, 1}, {2, 7, 141, 3, 2, 0, 1}};
+                        {33, 12, 12, 3, 1, 0, 2}, {2, 6, 150, 3, 1, 0, 1},  {2, 7, 141, 3, 2, 0, 1},
+                        {2, 9, 113, 3, 2, 1, 1},  {3, 10, 70, 2, 2, 0, 1},  {2, 13, 55, 3, 2, 0, 1},
+                        {2, 5, 33, 3, 2, 0, 1},   {2, 5, 35, 3, 2, 0, 1}};
   int lanes_cases = 0;
   const simd::Isa best = simd::active_isa();
   for (const Case& k : cases) {
@@ -477,6 +481,59 @@ TEST_CASE("simd: max pooling equals the scalar loop bit for bit on every ISA (Na
   CHECK(lanes_cases >= (simd::kernels() != nullptr ? 5 : 0));
   simd::set_max_isa(simd::Isa::kNeon64);  // no cap
   CHECK(simd::active_isa() == best);
+}
+
+TEST_CASE("simd: the stride-2 max pooling row kernel folds its taps in order, reads only them, at awkward widths") {
+  // Each row's floats sit at the end of their own buffer (one past is outside it), unaligned.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  int ran = 0;
+  for (simd::Isa isa : machine_isas()) {
+    const simd::SimdKernels* k = simd::kernels_for(isa);
+    if (k->max_stride2 == nullptr) continue;
+    const size_t lanes = static_cast<size_t>(k->channel_lanes);
+    CAPTURE(simd::isa_name(isa));
+    for (int kw : {1, 2, 3, 4}) {
+      for (int count : {1, 2, 3, 5}) {
+        for (size_t n : {size_t{0}, size_t{1}, lanes - 1, lanes, lanes + 1, 2 * lanes - 1, 2 * lanes, 2 * lanes + 1,
+                         3 * lanes + 3, size_t{101}}) {
+          CAPTURE(kw);
+          CAPTURE(count);
+          CAPTURE(n);
+          const size_t width = n == 0 ? 0 : 2 * (n - 1) + static_cast<size_t>(kw);
+          std::vector<std::vector<float>> buffers;
+          std::vector<const float*> rows;
+          for (int r = 0; r < count; ++r) {
+            std::vector<float> b = random_floats(width + 1, static_cast<unsigned>(100 * r + n + kw));
+            for (size_t i = 3 * static_cast<size_t>(r); i < b.size(); i += 11) b[i] = i % 2 == 0 ? nan : -0.0f;
+            for (size_t i = 5; i < b.size(); i += 17) b[i] = 0.0f;
+            buffers.push_back(std::move(b));
+          }
+          for (const std::vector<float>& b : buffers) rows.push_back(b.data() + 1);
+          std::vector<float> y(n + 1, 12345.0f);
+          const bool took = k->max_stride2(rows.data(), count, kw, y.data(), n);
+          CHECK(took == (n >= lanes && (kw == 2 || kw == 3)));
+          if (!took) {
+            CHECK(y == std::vector<float>(n + 1, 12345.0f));
+            continue;
+          }
+          ++ran;
+          for (size_t i = 0; i < n; ++i) {
+            float best = rows[0][2 * i];
+            for (int r = 0; r < count; ++r) {
+              for (int j = r == 0 ? 1 : 0; j < kw; ++j) {
+                const float v = rows[static_cast<size_t>(r)][2 * i + static_cast<size_t>(j)];
+                if (v > best) best = v;
+              }
+            }
+            CHECK(std::memcmp(&y[i], &best, sizeof(float)) == 0);
+          }
+          CHECK(y[n] == 12345.0f);
+        }
+      }
+    }
+  }
+  // Every x86-64 and ARM table has the kernel.
+  CHECK(ran >= (simd::kernels() != nullptr ? 2 * 4 * 6 : 0));
 }
 
 TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split") {

@@ -75,7 +75,13 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
       bool interior_done = false;
       if constexpr (std::is_same_v<T, float>) {
         const int64_t taps = (khi_h - klo_h) * kw;
-        if (kernels != nullptr && c_hi > c_lo && taps <= kMaxTaps) {
+        if (kernels != nullptr && kernels->max_stride2 != nullptr && sw == 2 && dw == 1 && khi_h - klo_h <= kMaxTaps) {
+          const float* rows[kMaxTaps];
+          for (int64_t i = klo_h; i < khi_h; ++i) rows[i - klo_h] = xp + (h0 + i * dh) * iw + c_lo * sw - pw;
+          interior_done = kernels->max_stride2(rows, static_cast<int>(khi_h - klo_h), static_cast<int>(kw),
+                                               yp + r * ow + c_lo, static_cast<size_t>(std::max<int64_t>(c_hi - c_lo, 0)));
+        }
+        if (!interior_done && kernels != nullptr && c_hi > c_lo && taps <= kMaxTaps) {
           const float* tap[kMaxTaps];
           for (int64_t i = klo_h; i < khi_h; ++i) {
             for (int64_t j = 0; j < kw; ++j) tap[(i - klo_h) * kw + j] = xp + (h0 + i * dh) * iw + c_lo * sw - pw + j * dw;
@@ -105,15 +111,20 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
 
 // Max pooling with channels in the vector lanes (simd::SimdKernels::max_pool_lanes): for 2-D
 // float planes with rows of fewer than kLanesPoolBelow outputs, no padding and every window
-// inside the input (SqueezeNet's second and third pools, 27 and 13 wide), where the row kernel
-// above spends its time per row rather than per output (27 wide: 0.147 -> 0.09 ms; 55 wide,
-// since the row kernel runs four windows at once, is faster there: 0.16 against 0.21 ms). Same
+// inside the input (SqueezeNet's third pool, 13 wide), where the row kernels above spend their
+// time per row rather than per output (27 wide, before max_stride2: 0.147 -> 0.09 ms). Same
 // comparisons in the same order, so the same bits.
 constexpr int64_t kLanesPoolBelow = 32;
 inline bool max_pool_lanes_applies(const ConvShape& s) {
   const simd::SimdKernels* kernels = fast_paths_enabled() ? simd::kernels() : nullptr;
   if (kernels == nullptr || kernels->max_pool_lanes == nullptr || s.rank() != 2) return false;
   if (s.pads[0] != 0 || s.pads[1] != 0 || s.out[1] >= kLanesPoolBelow) return false;
+  // Rows of a vector of stride-2 windows or more run faster on the row kernel (max_stride2):
+  // SqueezeNet's second pool, 27 wide, 0.092 -> 0.065 ms.
+  if (kernels->max_stride2 != nullptr && s.strides[1] == 2 && s.dilations[1] == 1 &&
+      (s.kernel[1] == 2 || s.kernel[1] == 3) && s.out[1] >= kernels->channel_lanes) {
+    return false;
+  }
   if (s.kernel_size() > simd::kMaxLanesPoolTaps) return false;
   for (size_t a = 0; a < 2; ++a) {
     if ((s.out[a] - 1) * s.strides[a] + (s.kernel[a] - 1) * s.dilations[a] >= s.in[a]) return false;

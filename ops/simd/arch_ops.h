@@ -19,6 +19,10 @@
 //        of the second): Winograd's even and odd output columns into one row. xsimd 8.1's
 //        zip_lo/zip_hi pair lanes only within each 128 bits on AVX, so each ISA file gives the
 //        whole-vector one; the generic one goes through memory.
+//   EvenOdd  the even and odd lanes of p[0 .. 2 * lanes) as two vectors, and the even lanes
+//        moved down one with p[2 * lanes] put last: the three columns of stride-2 windows of
+//        width 3 (max pooling reads a row once for all three). Unavailable generically: the
+//        ISAs without a specialisation take EvenLanes per tap.
 //   KeepGreater  v where v > best, else best (NaN never replaces, a NaN best stays): max
 //        pooling's rule, tap by tap. Generic: a compare and a blend. x86's maxps is defined as
 //        exactly this rule, in one instruction of half the latency (a window's taps are a chain
@@ -70,6 +74,11 @@ struct KeepGreater {
 
 template <class Arch>
 struct EvenLanes {
+  static constexpr bool available = false;
+};
+
+template <class Arch>
+struct EvenOdd {
   static constexpr bool available = false;
 };
 

@@ -3,6 +3,7 @@
 // on scalars, so results do not depend on where a vector boundary falls.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -251,11 +252,10 @@ void max_taps(const float* const* taps, int count, int64_t stride, float* out, s
   // Four windows at once: each is a chain of dependent selects, and four independent chains
   // keep the vector units busy where one waits on its last select (ResNet-18's pool 0.237 ->
   // 0.200 ms; SqueezeNet's first, 55 wide, now 0.16 ms here against 0.21 with channels in lanes).
-  // At stride 2 a window vector costs about 28 cycles on this Zen 5, whether its data is in L1
-  // or not: its nine taps' 18 loads straddle cache lines, about 1.5 cycles each. Two
-  // rewrites measured no faster: even and odd lanes of each row shared between the three taps
-  // (a third of the loads, as many permutes at about 2 cycles each), and separable maxima
-  // (rows first into a stack buffer, then columns: it reads back its own fresh stores unaligned).
+  // At stride 2 a window vector costs about 28 cycles on this Zen 5: its nine taps' 18 loads
+  // straddle cache lines. Windows 2 or 3 wide take max_stride2 instead, which loads each row
+  // once; separable maxima (rows into a stack buffer, then columns) were slower, reading back
+  // their own fresh stores unaligned.
   auto four = [&](size_t i0, size_t i1, size_t i2, size_t i3) {
     V b0 = load_window<Arch>(taps[0], stride, i0), b1 = load_window<Arch>(taps[0], stride, i1);
     V b2 = load_window<Arch>(taps[0], stride, i2), b3 = load_window<Arch>(taps[0], stride, i3);
@@ -296,6 +296,54 @@ void max_taps(const float* const* taps, int count, int64_t stride, float* out, s
       if (v > best) best = v;
     }
     out[i] = best;
+  }
+}
+
+// Stride-2 max pooling of windows kw = 2 or 3 wide (ResNet's and SqueezeNet's 3x3/2, VGG's
+// 2x2/2), the rule of max_taps with its taps in the same row-major order: each row is loaded
+// once as even and odd lanes (EvenOdd) for all of a window's columns, where max_taps loads and
+// permutes two vectors per tap (SqueezeNet's first pool 0.145 -> 0.074 ms in a microbenchmark
+// on this Zen 5). Two vectors of windows at a time keep two chains of selects going.
+template <class Arch, int KW>
+void max_stride2_rows(const float* const* rows, int count, float* out, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  // Row r of the windows i .. i + L - 1: columns 2i + j for j < KW, j-major.
+  auto row = [&](size_t i, int r, V& best) {
+    const float* p = rows[r] + 2 * i;
+    V even, odd;
+    EvenOdd<Arch>::apply(p, &even, &odd);
+    best = r == 0 ? even : KeepGreater<Arch>::apply(even, best);
+    best = KeepGreater<Arch>::apply(odd, best);
+    if constexpr (KW == 3) best = KeepGreater<Arch>::apply(EvenOdd<Arch>::next_even(even, p[2 * L]), best);
+  };
+  auto two = [&](size_t i0, size_t i1) {
+    V b0, b1;
+    for (int r = 0; r < count; ++r) {
+      row(i0, r, b0);
+      row(i1, r, b1);
+    }
+    b0.store_unaligned(out + i0);
+    b1.store_unaligned(out + i1);
+  };
+  size_t i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) two(i, i + L);
+  // The rest, the last vector overlapping the one before it (out is not a tap).
+  if (i < n) two(std::min(i, n - L), n - L);
+}
+
+template <class Arch>
+bool max_stride2(const float* const* rows, int count, int kw, float* out, size_t n) {
+  if constexpr (EvenOdd<Arch>::available) {
+    if (n < xsimd::batch<float, Arch>::size || count < 1 || (kw != 2 && kw != 3)) return false;
+    if (kw == 3) {
+      max_stride2_rows<Arch, 3>(rows, count, out, n);
+    } else {
+      max_stride2_rows<Arch, 2>(rows, count, out, n);
+    }
+    return true;
+  } else {
+    return false;
   }
 }
 

@@ -39,6 +39,22 @@ struct EvenLanes<xsimd::fma3<xsimd::avx2>> {
 };
 
 template <>
+struct EvenOdd<xsimd::fma3<xsimd::avx2>> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  static void apply(const float* p, V* even, V* odd) {
+    // Evens (odds) of each 128-bit half of both vectors, then the 64-bit pairs put in order.
+    const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+  }
+  static V next_even(const V& even, float last) {
+    const __m256 down = _mm256_permutevar8x32_ps(even, _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7));
+    return _mm256_blend_ps(down, _mm256_set1_ps(last), 0x80);
+  }
+};
+
+template <>
 struct Transpose<xsimd::fma3<xsimd::avx2>> {
   using V = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
   static void apply(V* r) {

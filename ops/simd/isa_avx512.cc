@@ -45,6 +45,20 @@ struct EvenLanes<xsimd::avx512f> {
 };
 
 template <>
+struct EvenOdd<xsimd::avx512f> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::avx512f>;
+  static void apply(const float* p, V* even, V* odd) {
+    const __m512 lo = _mm512_loadu_ps(p), hi = _mm512_loadu_ps(p + 16);
+    *even = _mm512_permutex2var_ps(lo, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi);
+    *odd = _mm512_permutex2var_ps(lo, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), hi);
+  }
+  static V next_even(const V& even, float last) {
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(last)), _mm512_castps_si512(even), 1));
+  }
+};
+
+template <>
 struct ShortRows<xsimd::avx512f> {
   static constexpr bool available = true;
   // The masks for rows of n: n elements, and the 2n - 1 that `even` reads in two vectors.

@@ -43,6 +43,18 @@ struct EvenLanes<xsimd::neon> {
 };
 
 template <>
+struct EvenOdd<xsimd::neon> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::neon>;
+  static void apply(const float* p, V* even, V* odd) {
+    const float32x4x2_t u = vuzpq_f32(vld1q_f32(p), vld1q_f32(p + 4));
+    *even = u.val[0];
+    *odd = u.val[1];
+  }
+  static V next_even(const V& even, float last) { return vextq_f32(even, vdupq_n_f32(last), 1); }
+};
+
+template <>
 struct Transpose<xsimd::neon> : NeonTranspose<xsimd::neon> {};
 
 }  // namespace onyx::simd

@@ -32,6 +32,18 @@ struct EvenLanes<xsimd::neon64> {
 };
 
 template <>
+struct EvenOdd<xsimd::neon64> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::neon64>;
+  static void apply(const float* p, V* even, V* odd) {
+    const float32x4_t a = vld1q_f32(p), b = vld1q_f32(p + 4);
+    *even = vuzp1q_f32(a, b);
+    *odd = vuzp2q_f32(a, b);
+  }
+  static V next_even(const V& even, float last) { return vextq_f32(even, vdupq_n_f32(last), 1); }
+};
+
+template <>
 struct Transpose<xsimd::neon64> : NeonTranspose<xsimd::neon64> {};
 
 }  // namespace onyx::simd

@@ -33,6 +33,21 @@ struct EvenLanes<xsimd::sse2> {
 };
 
 template <>
+struct EvenOdd<xsimd::sse2> {
+  static constexpr bool available = true;
+  using V = xsimd::batch<float, xsimd::sse2>;
+  static void apply(const float* p, V* even, V* odd) {
+    const __m128 a = _mm_loadu_ps(p), b = _mm_loadu_ps(p + 4);
+    *even = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    *odd = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+  }
+  static V next_even(const V& even, float last) {
+    const __m128 t = _mm_move_ss(even, _mm_set_ss(last));  // last, e1, e2, e3
+    return _mm_shuffle_ps(t, t, _MM_SHUFFLE(0, 3, 2, 1));
+  }
+};
+
+template <>
 struct Transpose<xsimd::sse2> {
   using V = xsimd::batch<float, xsimd::sse2>;
   static void apply(V* r) {

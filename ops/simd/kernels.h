@@ -116,6 +116,12 @@ struct SimdKernels {
   // slack: every tap may also be read for 16 windows from its start (16 * stride floats), so
   // fewer outputs than a vector still run as one (rows of 7 or 13 pooled outputs).
   void (*max_taps)(const float* const* taps, int count, int64_t stride, float* out, size_t n, bool slack) = nullptr;
+  // The same for stride 2 and windows kw = 2 or 3 columns wide, given each window row's first
+  // tap (rows[r], the first output's column 0; taps in row-major order): out[i] is the running
+  // maximum over r < count, j < kw of rows[r][2i + j]. Reads only those floats. False, writing
+  // nothing, for other kw or fewer outputs than a vector (max_taps takes those). Null on ISAs
+  // without a way to split even and odd lanes.
+  bool (*max_stride2)(const float* const* rows, int count, int kw, float* out, size_t n) = nullptr;
   // Winograd F(2x2, 3x3) data transforms for one tile row (simd/winograd_tile.h): tiles
   // [0, tiles) of the even (e) and odd (o) columns of four input rows ld apart into the 16
   // transformed matrices (element i of tile j at v[i * vs + j]); and the 16 products of each tile
