@@ -15,6 +15,7 @@
 #include "onyx/graph_fusion.h"
 #include "onyx/session.h"
 #include "onyx/share_speeds.h"
+#include "op_test.h"
 #include "prims/conv.h"
 #include "prims/epilogue.h"
 #include "prims/fast_paths.h"
@@ -330,7 +331,7 @@ TEST_CASE("simd: sgemm equals gemm_ref on every ISA (and Eigen), every layout, a
             for (int64_t j = 0; j < ldc; ++j) {
               const size_t at = static_cast<size_t>(i * ldc + j);
               if (j < z.n) {
-                worst = std::max(worst, std::fabs(static_cast<double>(c[at]) - ref[at]));
+                worst = std::max(worst, test::gap(static_cast<double>(c[at]), ref[at]));
               } else {
                 padding_kept &= c[at] == c0[at];  // past n: never written
               }
@@ -351,12 +352,16 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
   // a 1x1 image; row and column strides that differ; output rows of 64 and more (run row by row).
   // Channel counts around the lane blocks (4, 8, 16 channels per vector): 15, 17, 33, 40; planes
   // of fewer pixels than a vector and not a multiple of one (MobileNet's 14x14, 14/2, 7x7).
+  // Column stride 2 with a vector of outputs or more takes depthwise3x3_stride2.
   const int64_t cases[][6] = {{3, 5, 5, 1, 1, 1},    {2, 9, 40, 1, 1, 1},  {2, 7, 7, 2, 1, 2},  {3, 12, 38, 2, 1, 2},
                               {2, 11, 33, 2, 0, 2},   {2, 3, 3, 2, 1, 2},   {2, 4, 19, 1, 0, 1},  {2, 1, 1, 1, 1, 1},
                               {2, 10, 23, 3, 1, 1},   {3, 13, 9, 1, 2, 2},  {2, 17, 16, 2, 1, 3},
                               {2, 5, 70, 1, 1, 1},    {2, 6, 141, 2, 1, 2},  // rows of 64 and more
                               {17, 14, 14, 1, 1, 1},  {33, 7, 7, 1, 1, 1},  {40, 14, 14, 2, 1, 2}, {15, 2, 3, 1, 1, 1},
-                              {16, 3, 5, 2, 0, 2},    {20, 9, 11, 2, 1, 2}, {16, 1, 1, 1, 1, 1}};
+                              {16, 3, 5, 2, 0, 2},    {20, 9, 11, 2, 1, 2}, {16, 1, 1, 1, 1, 1},
+                              // column stride 2 from the input rows: row stride 1, a vector and one
+                              // more inside, edge columns on either side or none
+                              {2, 4, 35, 2, 1, 1},    {3, 7, 36, 2, 0, 2},  {2, 9, 113, 2, 1, 2}};
   const simd::Isa best = simd::active_isa();
   std::vector<simd::Isa> isas = machine_isas();
   isas.push_back(simd::Isa::kScalar);
@@ -380,7 +385,7 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
       std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
       prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
       float worst = 0.0f;
-      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(y[i] - ref[i]));
+      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, test::gap(y[i], ref[i]));
       CHECK(worst <= 1e-5f);
     }
   }
@@ -610,7 +615,7 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       g.run(src, y.data(), n, false, ep, scratch.data(), 0, split);
       g.run(src, y.data(), n, false, ep, scratch.data(), split, n);
       double worst = 0.0;
-      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - ref[i]));
+      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, test::gap(static_cast<double>(y[i]), ref[i]));
       CHECK(worst <= tolerance);
       // Rows in two parts (whole tile rows, then the rest), as threads split late layers.
       std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
@@ -618,7 +623,7 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       g.run(src, y.data(), n, false, ep, scratch.data(), 0, n, 0, row_split);
       g.run(src, y.data(), n, false, ep, scratch.data(), 0, n, row_split, s.out_channels);
       worst = 0.0;
-      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - ref[i]));
+      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, test::gap(static_cast<double>(y[i]), ref[i]));
       CHECK(worst <= tolerance);
     }
   }
@@ -1119,7 +1124,7 @@ TEST_CASE("fusion: Conv + Add + Relu and Conv + Clip fuse and give the unfused r
   float worst = 0.0f;
   bool clipped = false;
   for (size_t i = 0; i < fused.size(); ++i) {
-    worst = std::max(worst, std::fabs(fused[i] - plain[i]));
+    worst = std::max(worst, test::gap(fused[i], plain[i]));
     clipped |= plain[i] == 0.3f;
   }
   CHECK(worst <= 1e-5f);
@@ -1226,7 +1231,7 @@ TEST_CASE("threads: convolutions split by columns, by channels and by images giv
     for (size_t r : {size_t{0}, size_t{3}}) {
       float worst = 0.0f, largest = 1.0f;
       for (size_t i = 0; i < results[r].size(); ++i) {
-        worst = std::max(worst, std::fabs(results[r][i] - results[2][i]));
+        worst = std::max(worst, test::gap(results[r][i], results[2][i]));
         largest = std::max(largest, std::fabs(results[2][i]));
       }
       CHECK(worst <= 1e-5f * largest);  // sums of up to 576 products, in another order
@@ -1259,7 +1264,7 @@ TEST_CASE("threads: Winograd with a residual Add and Relu fused gives the refere
   CHECK(results[1] == results[2]);
   float worst = 0.0f, largest = 1.0f;
   for (size_t i = 0; i < results[0].size(); ++i) {
-    worst = std::max(worst, std::fabs(results[1][i] - results[0][i]));
+    worst = std::max(worst, test::gap(results[1][i], results[0][i]));
     largest = std::max(largest, std::fabs(results[0][i]));
   }
   CHECK(worst <= 1e-5f * largest);
@@ -1289,7 +1294,7 @@ TEST_CASE("threads: a one-row Gemm split by columns gives the one-thread and dou
         ref += static_cast<double>(xv[static_cast<size_t>(p)]) *
                bv[static_cast<size_t>(trans_b ? j * k + p : p * n + j)];
       }
-      worst = std::max(worst, std::fabs(ref - results[1][static_cast<size_t>(j)]));
+      worst = std::max(worst, test::gap(ref, static_cast<double>(results[1][static_cast<size_t>(j)])));
     }
     CHECK(worst <= 1e-4);
   }

@@ -238,7 +238,7 @@ TEST_CASE("prims: conv_fast matches conv_ref") {
       for (size_t i = sb + 1; i < scratch.size(); ++i) canary = canary && scratch[i] == 0xab;
       CHECK_MESSAGE(canary, "conv_fast wrote past its scratch");
       double worst = 0.0;
-      for (size_t i = 0; i < yn; ++i) worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - want[i]));
+      for (size_t i = 0; i < yn; ++i) worst = std::max(worst, test::gap(static_cast<double>(got[i]), want[i]));
       CHECK_MESSAGE(worst < 1e-4, "case c=", k.c, " m=", k.m, " group=", k.group, " rank=", k.in.size(),
                     " algo=", static_cast<int>(prims::conv_algo(s)), " max diff ", worst);
     }
@@ -297,7 +297,7 @@ TEST_CASE("prims: sgemm matches gemm_ref") {
                 CHECK(std::isnan(c[idx]) == std::isnan(cd[idx]));  // padding columns untouched
                 continue;
               }
-              worst = std::max(worst, std::fabs(static_cast<double>(c[idx]) - cd[idx]));
+              worst = std::max(worst, test::gap(static_cast<double>(c[idx]), cd[idx]));
             }
           }
           CHECK_MESSAGE(worst < 1e-4, "m=", m, " n=", n, " k=", k, " ta=", ta, " tb=", tb, " diff ", worst);
@@ -321,7 +321,7 @@ TEST_CASE("prims: an sgemm plan serves every smaller product within its scratch"
     std::vector<double> want(static_cast<size_t>(64 * n));
     prims::gemm_ref<double>(false, false, 64, n, 576, 1.0, ad.data(), 576, bd.data(), n, 0.0, want.data(), n);
     double worst = 0.0;
-    for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(c[i]) - want[i]));
+    for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, test::gap(static_cast<double>(c[i]), want[i]));
     CHECK_MESSAGE(worst < 1e-3, "n=", n, " diff ", worst);
   }
 }
@@ -815,7 +815,7 @@ TEST_CASE("prims: conv_transpose_fast matches conv_transpose_ref") {
     for (size_t i = sb + 3; i < scratch.size(); ++i) canary = canary && scratch[i] == 0xab;
     CHECK_MESSAGE(canary, "conv_transpose_fast wrote past its scratch");
     double worst = 0.0;
-    for (size_t i = 0; i < yn; ++i) worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - want[i]));
+    for (size_t i = 0; i < yn; ++i) worst = std::max(worst, test::gap(static_cast<double>(got[i]), want[i]));
     CHECK_MESSAGE(worst < 1e-4, "case c=", k.c, " m=", k.m, " rank=", k.x.size(), " diff ", worst);
   }
 }
