@@ -1134,7 +1134,7 @@ TEST_CASE("fusion: Conv + Add + Relu and Conv + Clip fuse and give the unfused r
     simd::set_max_isa(isa);
     const std::vector<float> capped = run_chain(true, x, skip, &fused_nodes);
     float d = 0.0f;
-    for (size_t i = 0; i < capped.size(); ++i) d = std::max(d, std::fabs(capped[i] - plain[i]));
+    for (size_t i = 0; i < capped.size(); ++i) d = std::max(d, test::gap(capped[i], plain[i]));
     CHECK(d <= 1e-5f);
   }
   simd::set_max_isa(simd::Isa::kNeon64);
