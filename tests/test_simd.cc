@@ -352,7 +352,8 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
   // a 1x1 image; row and column strides that differ; output rows of 64 and more (run row by row).
   // Channel counts around the lane blocks (4, 8, 16 channels per vector): 15, 17, 33, 40; planes
   // of fewer pixels than a vector and not a multiple of one (MobileNet's 14x14, 14/2, 7x7).
-  // Column stride 2 with a vector of outputs or more takes depthwise3x3_stride2.
+  // Rows of a vector of outputs or more at column stride 2, and rows of 64 or more at stride 1,
+  // take depthwise3x3_rows.
   const int64_t cases[][6] = {{3, 5, 5, 1, 1, 1},    {2, 9, 40, 1, 1, 1},  {2, 7, 7, 2, 1, 2},  {3, 12, 38, 2, 1, 2},
                               {2, 11, 33, 2, 0, 2},   {2, 3, 3, 2, 1, 2},   {2, 4, 19, 1, 0, 1},  {2, 1, 1, 1, 1, 1},
                               {2, 10, 23, 3, 1, 1},   {3, 13, 9, 1, 2, 2},  {2, 17, 16, 2, 1, 3},
@@ -361,7 +362,7 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
                               {16, 3, 5, 2, 0, 2},    {20, 9, 11, 2, 1, 2}, {16, 1, 1, 1, 1, 1},
                               // column stride 2 from the input rows: row stride 1, a vector and one
                               // more inside, edge columns on either side or none
-                              {2, 4, 35, 2, 1, 1},    {3, 7, 36, 2, 0, 2},  {2, 9, 113, 2, 1, 2}};
+                              {2, 4, 35, 2, 1, 1},    {3, 7, 36, 2, 0, 2},  {2, 9, 113, 2, 1, 2}, {2, 4, 64, 1, 1, 1}};
   const simd::Isa best = simd::active_isa();
   std::vector<simd::Isa> isas = machine_isas();
   isas.push_back(simd::Isa::kScalar);

@@ -174,22 +174,28 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
 
 bool use_depthwise3x3(const Geom2& g) { return g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1; }
 
-// 3x3 with column stride 2, rows of at least a vector of windows inside the input: straight
-// from the input rows (SimdKernels::depthwise3x3_stride2), with no polyphase copy and no
-// channels in lanes. MobileNet-v2's 112 -> 56 layer (Clip fused) 0.30 -> 0.18 ms, its
-// 56 -> 28 one 0.10 (in lanes) -> 0.07 ms. Rows above and below the input read `zeros`
-// (2 * ow + 1 floats); the columns whose windows cross the left or right edge are computed here.
+// 3x3 with column stride 1 or 2, rows of at least a vector of windows inside the input:
+// straight from the input rows (SimdKernels::depthwise3x3_rows), with no padded or polyphase
+// copy and no channels in lanes. MobileNet-v2's stride-2 layers: 112 -> 56 (96 channels, Clip
+// fused) 0.30 -> 0.18 ms, 56 -> 28 (144 channels) 0.10 (in lanes) -> 0.07 ms. Rows above and
+// below the input read `zeros` (zero_floats); the columns whose windows cross the left or
+// right edge are computed here.
 void depthwise3x3_interior_columns(const Geom2& g, int64_t* lo, int64_t* hi) {
   valid_range(-g.pw, g.sw, g.iw - 2, g.ow, lo, hi);  // all three columns of the window inside
 }
-bool use_depthwise3x3_stride2(const Geom2& g, const simd::SimdKernels* kernels) {
-  if (!use_depthwise3x3(g) || g.sw != 2 || kernels == nullptr || kernels->depthwise3x3_stride2 == nullptr) return false;
+int64_t zero_floats(const Geom2& g) { return (g.ow - 1) * g.sw + 3; }
+// Stride 1 only where the alternative is the padded copy (rows of kLanesBelow outputs or more):
+// MobileNet-v2's 112-wide layer 0.155 -> 0.137 ms, while on 56 and 28 wide rows the lanes kernel
+// stays faster (0.166 against 0.22 ms, 0.052 against 0.093).
+bool use_depthwise3x3_rows(const Geom2& g, const Depthwise3x3& d, const simd::SimdKernels* kernels) {
+  if (!use_depthwise3x3(g) || kernels == nullptr || kernels->depthwise3x3_rows == nullptr) return false;
+  if (!(g.sw == 1 && !d.lanes) && !(g.sw == 2 && kernels->even_odd)) return false;
   int64_t lo, hi;
   depthwise3x3_interior_columns(g, &lo, &hi);
   return hi - lo >= kernels->channel_lanes;
 }
-void depthwise3x3_stride2_channel(const Geom2& g, const float* x, const float* w, float bias, float* y,
-                                  const float* zeros, const simd::SimdKernels* kernels) {
+void depthwise3x3_rows_channel(const Geom2& g, const float* x, const float* w, float bias, float* y,
+                               const float* zeros, const simd::SimdKernels* kernels) {
   int64_t lo, hi;
   depthwise3x3_interior_columns(g, &lo, &hi);
   for (int64_t oy = 0; oy < g.oh; ++oy) {
@@ -199,12 +205,13 @@ void depthwise3x3_stride2_channel(const Geom2& g, const float* x, const float* w
       rows[kh] = ih >= 0 && ih < g.ih ? x + ih * g.iw : zeros;
     }
     float* yrow = y + oy * g.ow;
-    const float* at[3] = {rows[0] + 2 * lo - g.pw, rows[1] + 2 * lo - g.pw, rows[2] + 2 * lo - g.pw};
-    kernels->depthwise3x3_stride2(at, w, bias, yrow + lo, static_cast<size_t>(hi - lo));
+    const int64_t first = lo * g.sw - g.pw;
+    const float* at[3] = {rows[0] + first, rows[1] + first, rows[2] + first};
+    kernels->depthwise3x3_rows(at, g.sw, w, bias, yrow + lo, static_cast<size_t>(hi - lo));
     // Edge columns: the taps inside the input, in the kernel's order (zeros rows read as zeros;
     // a multiply and an add where the kernel fuses them, within rounding of it).
     auto edge = [&](int64_t ox) {
-      const int64_t x0 = ox * 2 - g.pw;
+      const int64_t x0 = ox * g.sw - g.pw;
       const int64_t k0 = std::max<int64_t>(0, -x0), k1 = std::min<int64_t>(3, g.iw - x0);
       float acc = bias;
       for (int64_t kh = 0; kh < 3; ++kh) {
@@ -460,8 +467,8 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
   const Depthwise3x3 d3(g);
   float* planes = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
   const simd::SimdKernels* kernels = simd::kernels();
-  const bool stride2 = use_depthwise3x3_stride2(g, kernels);
-  if (k3 && !stride2 && d3.lanes && mg == 1 && kernels != nullptr && kernels->depthwise3x3_lanes != nullptr) {
+  const bool rows = use_depthwise3x3_rows(g, d3, kernels);
+  if (k3 && !rows && d3.lanes && mg == 1 && kernels != nullptr && kernels->depthwise3x3_lanes != nullptr) {
     // Blocks of channels in the vector lanes; the padding is zeroed once for all of them.
     const int64_t lanes = kernels->channel_lanes;
     std::fill(planes, planes + d3.hp * d3.wp * lanes, 0.0f);
@@ -479,8 +486,8 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     }
     return;
   }
-  if (stride2) {
-    std::fill(planes, planes + 2 * g.ow + 1, 0.0f);  // the rows above and below the input
+  if (rows) {
+    std::fill(planes, planes + zero_floats(g), 0.0f);  // the rows above and below the input
   } else if (k3) {
     depthwise3x3_zero(g, d3, planes);
   }
@@ -488,8 +495,8 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     const float* xc = x + (image * s.in_channels + m / mg) * in_size;
     const float b = bias != nullptr ? bias[m] : 0.0f;
     float* yc = y + (image * s.out_channels + m) * out_size;
-    if (stride2) {
-      depthwise3x3_stride2_channel(g, xc, w + m * k_size, b, yc, planes, kernels);
+    if (rows) {
+      depthwise3x3_rows_channel(g, xc, w + m * k_size, b, yc, planes, kernels);
     } else if (k3) {
       depthwise3x3_channel(g, d3, xc, w + m * k_size, b, yc, planes, kernels);
     } else {

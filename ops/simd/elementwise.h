@@ -224,36 +224,45 @@ void depthwise3x3_taps(const float* const* t, const float* w, float bias, float*
   }
 }
 
-// A 3x3 depthwise convolution with column stride 2 straight from the input rows: each row is
-// split once into even and odd lanes (EvenOdd) for all three of its taps, where the tap kernel
-// above needs the input copied into polyphase planes first (a pass over the whole input, of
-// which stride 2 keeps a quarter). Multiply-adds fused, in tap order.
+// A 3x3 depthwise convolution straight from the input rows, column stride 1 or 2, where the
+// tap kernel above needs the input copied into padded (polyphase) planes first: a pass over
+// the whole input, of which stride 2 keeps a quarter. At stride 2 each row is split once into
+// even and odd lanes (EvenOdd) for all three of its taps. Multiply-adds fused, in tap order.
 template <class Arch>
-bool depthwise3x3_stride2(const float* const* rows, const float* w, float bias, float* out, size_t n) {
+bool depthwise3x3_rows(const float* const* rows, int64_t stride, const float* w, float bias, float* out, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  if (n < L || (stride != 1 && (stride != 2 || !EvenOdd<Arch>::available))) return false;
+  const V b(bias), w0(w[0]), w1(w[1]), w2(w[2]), w3(w[3]), w4(w[4]), w5(w[5]), w6(w[6]), w7(w[7]), w8(w[8]);
+  auto run = [&](auto row) {
+    auto at = [&](size_t i) {
+      V acc = row(rows[0], i, w0, w1, w2, b);
+      acc = row(rows[1], i, w3, w4, w5, acc);
+      row(rows[2], i, w6, w7, w8, acc).store_unaligned(out + i);
+    };
+    size_t i = 0;
+    for (; i + L <= n; i += L) at(i);
+    if (i < n) at(n - L);  // the tail as one vector overlapping the last (out is not read)
+  };
+  if (stride == 1) {
+    run([](const float* r, size_t i, const V& wa, const V& wb, const V& wc, V acc) {
+      acc = Fma<Arch>::apply(wa, V::load_unaligned(r + i), acc);
+      acc = Fma<Arch>::apply(wb, V::load_unaligned(r + i + 1), acc);
+      return Fma<Arch>::apply(wc, V::load_unaligned(r + i + 2), acc);
+    });
+    return true;
+  }
   if constexpr (EvenOdd<Arch>::available) {
-    using V = xsimd::batch<float, Arch>;
-    constexpr size_t L = V::size;
-    if (n < L) return false;
-    const V b(bias), w0(w[0]), w1(w[1]), w2(w[2]), w3(w[3]), w4(w[4]), w5(w[5]), w6(w[6]), w7(w[7]), w8(w[8]);
-    auto row = [&](const float* p, const V& wa, const V& wb, const V& wc, V acc) {
+    run([](const float* r, size_t i, const V& wa, const V& wb, const V& wc, V acc) {
+      const float* p = r + 2 * i;
       V even, odd;
       EvenOdd<Arch>::apply(p, &even, &odd);
       acc = Fma<Arch>::apply(wa, even, acc);
       acc = Fma<Arch>::apply(wb, odd, acc);
       return Fma<Arch>::apply(wc, EvenOdd<Arch>::next_even(even, p[2 * L]), acc);
-    };
-    auto at = [&](size_t i) {
-      V acc = row(rows[0] + 2 * i, w0, w1, w2, b);
-      acc = row(rows[1] + 2 * i, w3, w4, w5, acc);
-      row(rows[2] + 2 * i, w6, w7, w8, acc).store_unaligned(out + i);
-    };
-    size_t i = 0;
-    for (; i + L <= n; i += L) at(i);
-    if (i < n) at(n - L);  // the tail as one vector overlapping the last (out is not read)
-    return true;
-  } else {
-    return false;
+    });
   }
+  return true;
 }
 
 // One lane per output: taps[t][i * stride] for i in [start, start + lanes), stride 1 or (with

@@ -102,11 +102,16 @@ struct SimdKernels {
   // padded input's polyphase planes): out[i] = bias + sum over j of w[j] * taps[j][i], multiplied
   // then added in order j = kh * 3 + kw. out must not overlap a tap.
   void (*depthwise3x3_taps)(const float* const* taps, const float* w, float bias, float* out, size_t n) = nullptr;
-  // The same convolution with column stride 2 from three input rows (rows[kh], the first
-  // output's column 0): out[i] = bias + sum over kh, kw of w[kh * 3 + kw] * rows[kh][2i + kw],
-  // multiply-adds fused, in that order. Reads only those floats. False, writing nothing, for
-  // fewer outputs than a vector. Null on ISAs without a way to split even and odd lanes.
-  bool (*depthwise3x3_stride2)(const float* const* rows, const float* w, float bias, float* out, size_t n) = nullptr;
+  // The same convolution with column stride 1 or 2 from three input rows (rows[kh], the first
+  // output's column 0): out[i] = bias + sum over kh, kw of w[kh * 3 + kw] * rows[kh][stride * i
+  // + kw], multiply-adds fused, in that order. Reads only those floats. False, writing nothing,
+  // for fewer outputs than a vector, or stride 2 on an ISA without a way to split even and odd
+  // lanes.
+  bool (*depthwise3x3_rows)(const float* const* rows, int64_t stride, const float* w, float bias, float* out,
+                            size_t n) = nullptr;
+  // Whether the ISA splits a vector pair into even and odd lanes in registers (EvenOdd in
+  // simd/arch_ops.h): the row kernels below then take column stride 2.
+  bool even_odd = false;
   // Channels per block of the channels-in-lanes kernels (simd/channel_lanes.h): the planes are
   // transposed into pad's pixels, each output pixel is computed for all channels at once, and the
   // outputs are transposed back. depthwise3x3_lanes: the convolution above, nine vector
