@@ -4,7 +4,6 @@
 #include "prims/fast_paths.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "prims/gemm.h"
@@ -467,8 +466,8 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
   const Depthwise3x3 d3(g);
   float* planes = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
   const simd::SimdKernels* kernels = simd::kernels();
-  const bool rows = use_depthwise3x3_rows(g, d3, kernels);
-  if (k3 && !rows && d3.lanes && mg == 1 && kernels != nullptr && kernels->depthwise3x3_lanes != nullptr) {
+  const bool from_rows = use_depthwise3x3_rows(g, d3, kernels);
+  if (k3 && !from_rows && d3.lanes && mg == 1 && kernels != nullptr && kernels->depthwise3x3_lanes != nullptr) {
     // Blocks of channels in the vector lanes; the padding is zeroed once for all of them.
     const int64_t lanes = kernels->channel_lanes;
     std::fill(planes, planes + d3.hp * d3.wp * lanes, 0.0f);
@@ -486,7 +485,7 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     }
     return;
   }
-  if (rows) {
+  if (from_rows) {
     std::fill(planes, planes + zero_floats(g), 0.0f);  // the rows above and below the input
   } else if (k3) {
     depthwise3x3_zero(g, d3, planes);
@@ -495,7 +494,7 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     const float* xc = x + (image * s.in_channels + m / mg) * in_size;
     const float b = bias != nullptr ? bias[m] : 0.0f;
     float* yc = y + (image * s.out_channels + m) * out_size;
-    if (rows) {
+    if (from_rows) {
       depthwise3x3_rows_channel(g, xc, w + m * k_size, b, yc, planes, kernels);
     } else if (k3) {
       depthwise3x3_channel(g, d3, xc, w + m * k_size, b, yc, planes, kernels);
