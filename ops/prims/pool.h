@@ -75,7 +75,7 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
       bool interior_done = false;
       if constexpr (std::is_same_v<T, float>) {
         const int64_t taps = (khi_h - klo_h) * kw;
-        if (kernels != nullptr && kernels->max_stride2 != nullptr && sw == 2 && dw == 1 && khi_h - klo_h <= kMaxTaps) {
+        if (kernels != nullptr && kernels->even_odd && sw == 2 && dw == 1 && khi_h - klo_h <= kMaxTaps) {
           const float* rows[kMaxTaps];
           for (int64_t i = klo_h; i < khi_h; ++i) rows[i - klo_h] = xp + (h0 + i * dh) * iw + c_lo * sw - pw;
           interior_done = kernels->max_stride2(rows, static_cast<int>(khi_h - klo_h), static_cast<int>(kw),
@@ -121,7 +121,7 @@ inline bool max_pool_lanes_applies(const ConvShape& s) {
   if (s.pads[0] != 0 || s.pads[1] != 0 || s.out[1] >= kLanesPoolBelow) return false;
   // Rows of a vector of stride-2 windows or more run faster on the row kernel (max_stride2):
   // SqueezeNet's second pool, 27 wide, 0.092 -> 0.065 ms.
-  if (kernels->max_stride2 != nullptr && s.strides[1] == 2 && s.dilations[1] == 1 &&
+  if (kernels->even_odd && s.strides[1] == 2 && s.dilations[1] == 1 &&
       (s.kernel[1] == 2 || s.kernel[1] == 3) && s.out[1] >= kernels->channel_lanes) {
     return false;
   }

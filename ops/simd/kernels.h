@@ -129,8 +129,8 @@ struct SimdKernels {
   // The same for stride 2 and windows kw = 2 or 3 columns wide, given each window row's first
   // tap (rows[r], the first output's column 0; taps in row-major order): out[i] is the running
   // maximum over r < count, j < kw of rows[r][2i + j]. Reads only those floats. False, writing
-  // nothing, for other kw or fewer outputs than a vector (max_taps takes those). Null on ISAs
-  // without a way to split even and odd lanes.
+  // nothing, for other kw, fewer outputs than a vector, or an ISA without even_odd (max_taps
+  // takes those).
   bool (*max_stride2)(const float* const* rows, int count, int kw, float* out, size_t n) = nullptr;
   // Winograd F(2x2, 3x3) data transforms for one tile row (simd/winograd_tile.h): tiles
   // [0, tiles) of the even (e) and odd (o) columns of four input rows ld apart into the 16

@@ -51,7 +51,7 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.max_pool_lanes = &max_pool_lanes<Arch>;
   k.max_taps = &max_taps<Arch>;
   k.even_odd = EvenOdd<Arch>::available;
-  if constexpr (EvenOdd<Arch>::available) k.max_stride2 = &max_stride2<Arch>;
+  k.max_stride2 = &max_stride2<Arch>;
   k.depthwise3x3_rows = &depthwise3x3_rows<Arch>;
   k.winograd_input = &winograd_input<Arch>;
   k.winograd_output = &winograd_output<Arch>;
