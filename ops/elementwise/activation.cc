@@ -176,7 +176,7 @@ class PReluKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     const Tensor& s = ctx.input(1);
     Tensor& y = ctx.output(0);
-    return ew::dispatch_mask<kMask>(x.dtype(), [&](auto tag) -> Status {
+    return dispatch<kMask>(x.dtype(), [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       ew::broadcast_apply2(plan_, x.data_as<T>(), s.data_as<T>(), y.data_as<T>(),
                            [](const T& xv, const T& sv) -> T {

@@ -86,7 +86,7 @@ class BinaryKernel final : public Kernel {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     Tensor& c = ctx.output(0);
-    return dispatch_mask<Op::kMask>(a.dtype(), [&](auto tag) -> Status {
+    return dispatch<Op::kMask>(a.dtype(), [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       using O = std::conditional_t<Op::kBoolOut, bool, T>;
       if constexpr (Op::kIntDivisor && is_int_v<T>) {

@@ -213,9 +213,9 @@ Status cast_tensor(const RunContext& ctx, const Tensor& x, Tensor& y) {
     if (x.nbytes() != 0 && x.data() != y.data()) std::memcpy(y.data(), x.data(), x.nbytes());
     return Status();
   }
-  return ew::dispatch_mask<kCastMask>(x.dtype(), [&](auto stag) -> Status {
+  return dispatch<kCastMask>(x.dtype(), [&](auto stag) -> Status {
     using S = typename decltype(stag)::type;
-    return ew::dispatch_mask<kCastMask>(y.dtype(), [&](auto dtag) -> Status {
+    return dispatch<kCastMask>(y.dtype(), [&](auto dtag) -> Status {
       using D = typename decltype(dtag)::type;
       return cast_loop(ctx, x.data_as<S>(), y.data_as<D>(), x.numel());
     });

@@ -40,7 +40,7 @@ class ClipKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return ew::dispatch_mask<kMask>(x.dtype(), [&](auto tag) -> Status {
+    return dispatch<kMask>(x.dtype(), [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       using C = std::remove_cvref_t<decltype(ew::load(std::declval<const T&>()))>;
       C lo = std::numeric_limits<C>::lowest();

@@ -25,25 +25,6 @@ inline constexpr bool is_fp_v = std::is_floating_point_v<T> || is_half_v<T>;
 template <class T>
 inline constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
-template <class T>
-constexpr bool type_in_mask(DTypeMask m) {
-  return (m & mask_of(dtype_of<T>())) != 0;
-}
-
-// Like dispatch(), but only instantiates `f` for the element types in M, so `f` may use
-// operations that do not compile for the others (arithmetic on std::string, ...).
-template <DTypeMask M, class F>
-Status dispatch_mask(DType t, F&& f) {
-  return dispatch(M, t, [&](auto tag) -> Status {
-    using T = typename decltype(tag)::type;
-    if constexpr (type_in_mask<T>(M)) {
-      return f(tag);
-    } else {
-      return Status(Code::kInternal, "dtype outside the dispatch mask");
-    }
-  });
-}
-
 // Checks the input count is within [min_inputs, max_inputs], that the first min_inputs are
 // present and that every present input is a tensor.
 inline Status check_inputs(const PrepareContext& ctx, int min_inputs, int max_inputs) {

@@ -62,9 +62,9 @@ class PowKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     const Tensor& y = ctx.input(1);
     Tensor& z = ctx.output(0);
-    return ew::dispatch_mask<kPowMask>(x.dtype(), [&](auto xtag) -> Status {
+    return dispatch<kPowMask>(x.dtype(), [&](auto xtag) -> Status {
       using TX = typename decltype(xtag)::type;
-      return ew::dispatch_mask<kPowMask>(y.dtype(), [&](auto ytag) -> Status {
+      return dispatch<kPowMask>(y.dtype(), [&](auto ytag) -> Status {
         using TY = typename decltype(ytag)::type;
         ew::broadcast_apply2(plan_, x.data_as<TX>(), y.data_as<TY>(), z.data_as<TX>(),
                              [](const TX& a, const TY& b) { return pow_elem(a, b); });

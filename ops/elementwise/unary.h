@@ -42,7 +42,7 @@ class UnaryKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return dispatch_mask<Op::kMask>(x.dtype(), [&](auto tag) -> Status {
+    return dispatch<Op::kMask>(x.dtype(), [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       using O = std::conditional_t<Op::kBoolOut, bool, T>;
       unary_apply(x.data_as<T>(), y.data_as<O>(), x.numel(),

@@ -89,7 +89,7 @@ class VariadicKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const int n = ctx.num_inputs();
     Tensor& y = ctx.output(0);
-    return ew::dispatch_mask<Op::kMask>(y.dtype(), [&](auto tag) -> Status {
+    return dispatch<Op::kMask>(y.dtype(), [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       T* out = y.data_as<T>();
       const Op op;

@@ -38,7 +38,7 @@ class WhereKernel final : public Kernel {
     const Tensor& x = ctx.input(1);
     const Tensor& y = ctx.input(2);
     Tensor& out = ctx.output(0);
-    return ew::dispatch_mask<kMask>(x.dtype(), [&](auto tag) -> Status {
+    return dispatch<kMask>(x.dtype(), [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       ew::broadcast_apply3(plan_, c.data_as<bool>(), x.data_as<T>(), y.data_as<T>(), out.data_as<T>(),
                            [](bool cv, const T& xv, const T& yv) -> const T& { return cv ? xv : yv; });

@@ -111,7 +111,7 @@ class BatchNormKernel final : public Kernel {
     const Tensor& bias = ctx.input(2);
     const Tensor& mean = ctx.input(3);
     const Tensor& var = ctx.input(4);
-    return nn::dispatch_float(kFloat4, x.dtype(), [&](auto tag) {
+    return dispatch<kFloat4>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* xp = x.data_as<T>();

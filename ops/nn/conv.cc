@@ -197,7 +197,7 @@ class ConvKernel final : public Kernel {
                          scratch);
       }
     } else {
-      ONYX_TRY(nn::dispatch_float(kConvTypes, x.dtype(), [&](auto tag) {
+      ONYX_TRY(dispatch<kConvTypes>(x.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         prims::conv_ref<T>(shape_, x.data_as<T>(), w.data_as<T>(), has_bias_ ? ctx.input(2).data_as<T>() : nullptr,
                            static_cast<T*>(conv_out));
@@ -205,7 +205,7 @@ class ConvKernel final : public Kernel {
       }));
     }
     if (!fused_) return Status();
-    return nn::dispatch_float(kConvTypes, x.dtype(), [&](auto tag) {
+    return dispatch<kConvTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       apply_epilogue<T>(ctx, static_cast<const T*>(conv_out), y.data_as<T>());
       return Status();
@@ -689,7 +689,7 @@ class ConvTransposeKernel final : public Kernel {
                                  ctx.scratch());
       return Status();
     }
-    return nn::dispatch_float(kConvTypes, x.dtype(), [&](auto tag) {
+    return dispatch<kConvTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       prims::conv_transpose_ref<T>(shape_, x.data_as<T>(), w.data_as<T>(),
                                    has_bias_ ? ctx.input(2).data_as<T>() : nullptr, y.data_as<T>());

@@ -19,7 +19,7 @@ constexpr DTypeMask kInts = mask_of(DType::kInt32, DType::kInt64, DType::kUInt32
 
 // The dtypes a Gemm/MatMul schema version allows: floats from 1, 32/64-bit ints from 9,
 // bfloat16 from 13.
-DTypeMask matmul_types(int since_version) {
+constexpr DTypeMask matmul_types(int since_version) {
   DTypeMask m = kFloat3;
   if (since_version >= 9) m |= kInts;
   if (since_version >= 13) m |= mask_of(DType::kBFloat16);
@@ -128,7 +128,7 @@ class GemmKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
-    return nn::dispatch_numeric(matmul_types(13), y.dtype(), [&](auto tag) {
+    return dispatch<matmul_types(13)>(y.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* yp = y.data_as<T>();
       float beta = 0.0f;
@@ -243,7 +243,7 @@ class MatMulKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
-    return nn::dispatch_numeric(matmul_types(13), y.dtype(), [&](auto tag) {
+    return dispatch<matmul_types(13)>(y.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using U = typename Wrap<T>::type;  // integers multiply with wrap-around
       const U* a = reinterpret_cast<const U*>(ctx.input(0).data_as<T>());

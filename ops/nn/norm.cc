@@ -43,7 +43,7 @@ class InstanceNormKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return nn::dispatch_float(kFloat3, x.dtype(), [&](auto tag) {
+    return dispatch<kFloat3>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* scale = ctx.input(1).data_as<T>();
@@ -102,7 +102,7 @@ class LpNormKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return nn::dispatch_float(kFloat3, x.dtype(), [&](auto tag) {
+    return dispatch<kFloat3>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       for (int64_t o = 0; o < outer_; ++o) {
@@ -153,7 +153,7 @@ class LrnKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     const int64_t before = (size_ - 1) / 2, after = size_ / 2;  // floor and ceil of (size - 1) / 2
-    return nn::dispatch_float(kFloat4, x.dtype(), [&](auto tag) {
+    return dispatch<kFloat4>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const Acc scale = static_cast<Acc>(alpha_) / static_cast<Acc>(size_);
@@ -228,7 +228,7 @@ class MvnKernel final : public Kernel {
     if (total == 0) return Status();
     double* mean = static_cast<double*>(ctx.scratch());
     double* dev = mean + kept_;
-    return nn::dispatch_float(kFloat4, x.dtype(), [&](auto tag) {
+    return dispatch<kFloat4>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* xp = x.data_as<T>();

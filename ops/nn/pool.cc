@@ -267,13 +267,13 @@ class PoolKernel final : public Kernel {
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
     if (x.numel() == 0) {  // an empty spatial axis under a global pool
-      return nn::dispatch_numeric(kFloat3, y.dtype(), [&](auto tag) {
+      return dispatch<kFloat3>(y.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         for (int64_t i = 0; i < y.numel(); ++i) y.data_as<T>()[i] = T(0.0f);
         return Status();
       });
     }
-    return nn::dispatch_numeric(kFloat3 | mask_of(DType::kInt8, DType::kUInt8), x.dtype(), [&](auto tag) {
+    return dispatch<kFloat3 | mask_of(DType::kInt8, DType::kUInt8)>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       if constexpr (kKind == PoolKind::kMax) {
         if (!ctx.has_output(1) && shape_.rank() <= 2) {

@@ -29,7 +29,7 @@ class ShrinkKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return nn::dispatch_numeric(kTypes, x.dtype(), [&](auto tag) {
+    return dispatch<kTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const double lambd = lambd_, bias = bias_;
       for (int64_t i = 0; i < x.numel(); ++i) {

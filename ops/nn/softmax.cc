@@ -55,7 +55,7 @@ class SoftmaxKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
-    return nn::dispatch_float(kFloat3 | mask_of(DType::kBFloat16), x.dtype(), [&](auto tag) {
+    return dispatch<kFloat3 | mask_of(DType::kBFloat16)>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* xp = x.data_as<T>();

@@ -1,4 +1,4 @@
-// Helpers shared by the quantization kernels: 8-bit dtype dispatch, reading scales and zero
+// Helpers shared by the quantization kernels: the quantized dtype masks, reading scales and zero
 // points of any accepted dtype, round-half-to-even + saturate, and validation of the
 // "scalar or 1-element" parameter inputs.
 #pragma once
@@ -13,45 +13,8 @@
 namespace onyx::quant {
 
 constexpr DTypeMask kMaskQ8 = mask_of(DType::kInt8, DType::kUInt8);
-
-// Instantiates f for int8_t or uint8_t only.
-template <class F>
-Status dispatch_q8(DType t, F&& f) {
-  switch (t) {
-    case DType::kInt8:
-      return f(TypeTag<int8_t>{});
-    case DType::kUInt8:
-      return f(TypeTag<uint8_t>{});
-    default:
-      break;
-  }
-  return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not a quantized 8-bit type");
-}
-
-// Instantiates f for the floating types only.
-template <class F>
-Status dispatch_float(DType t, F&& f) {
-  switch (t) {
-    case DType::kFloat32:
-      return f(TypeTag<float>{});
-    case DType::kFloat64:
-      return f(TypeTag<double>{});
-    case DType::kFloat16:
-      return f(TypeTag<Float16>{});
-    case DType::kBFloat16:
-      return f(TypeTag<BFloat16>{});
-    default:
-      break;
-  }
-  return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not a floating type");
-}
-
-// Instantiates f for the quantized integer types int8, uint8 and int32.
-template <class F>
-Status dispatch_int(DType t, F&& f) {
-  if (t == DType::kInt32) return f(TypeTag<int32_t>{});
-  return dispatch_q8(t, static_cast<F&&>(f));
-}
+// The quantized integer types of DequantizeLinear's input: the 8-bit ones and int32.
+constexpr DTypeMask kMaskQInt = kMaskQ8 | mask_of(DType::kInt32);
 
 // Element i of a float32/float64/float16/bfloat16 tensor as float.
 inline float load_float(const Tensor& t, int64_t i) {

@@ -219,8 +219,8 @@ class ConvIntegerKernel final : public Kernel {
     const int32_t xzp = ctx.has_input(2) ? load_int(ctx.input(2), 0) : 0;
     const Tensor* wzp = ctx.has_input(3) ? &ctx.input(3) : nullptr;
     int32_t* yp = ctx.output(0).data_as<int32_t>();
-    return quant::dispatch_q8(ctx.input(0).dtype(), [&](auto tx) {
-      return quant::dispatch_q8(ctx.input(1).dtype(), [&](auto tw) {
+    return dispatch<quant::kMaskQ8>(ctx.input(0).dtype(), [&](auto tx) {
+      return dispatch<quant::kMaskQ8>(ctx.input(1).dtype(), [&](auto tw) {
         using TX = typename decltype(tx)::type;
         using TW = typename decltype(tw)::type;
         geom_.run(ctx.input(0).data_as<TX>(), ctx.input(1).data_as<TW>(), xzp, wzp,
@@ -277,9 +277,9 @@ class QLinearConvKernel final : public Kernel {
       multipliers_[static_cast<size_t>(m)] = xs * load_float(ws, ws.numel() == 1 ? 0 : m) / ys;
     }
     Tensor& y = ctx.output(0);
-    return quant::dispatch_q8(ctx.input(0).dtype(), [&](auto tx) {
-      return quant::dispatch_q8(ctx.input(3).dtype(), [&](auto tw) {
-        return quant::dispatch_q8(y.dtype(), [&](auto ty) {
+    return dispatch<quant::kMaskQ8>(ctx.input(0).dtype(), [&](auto tx) {
+      return dispatch<quant::kMaskQ8>(ctx.input(3).dtype(), [&](auto tw) {
+        return dispatch<quant::kMaskQ8>(y.dtype(), [&](auto ty) {
           using TX = typename decltype(tx)::type;
           using TW = typename decltype(tw)::type;
           using TY = typename decltype(ty)::type;

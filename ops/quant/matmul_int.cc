@@ -175,8 +175,8 @@ class MatMulIntegerKernel final : public Kernel {
     const Tensor* azp = ctx.has_input(2) ? &ctx.input(2) : nullptr;
     const Tensor* bzp = ctx.has_input(3) ? &ctx.input(3) : nullptr;
     int32_t* yp = ctx.output(0).data_as<int32_t>();
-    return quant::dispatch_q8(ctx.input(0).dtype(), [&](auto ta) {
-      return quant::dispatch_q8(ctx.input(1).dtype(), [&](auto tb) {
+    return dispatch<quant::kMaskQ8>(ctx.input(0).dtype(), [&](auto ta) {
+      return dispatch<quant::kMaskQ8>(ctx.input(1).dtype(), [&](auto tb) {
         using TA = typename decltype(ta)::type;
         using TB = typename decltype(tb)::type;
         int_matmul<TA, TB>(plan_, ctx.input(0), ctx.input(1), azp, bzp, azp_, bzp_,
@@ -225,9 +225,9 @@ class QLinearMatMulKernel final : public Kernel {
     const float ys = load_float(ctx.input(6), 0);
     const int32_t yzp = load_int(ctx.input(7), 0);
     Tensor& y = ctx.output(0);
-    return quant::dispatch_q8(ctx.input(0).dtype(), [&](auto ta) {
-      return quant::dispatch_q8(ctx.input(3).dtype(), [&](auto tb) {
-        return quant::dispatch_q8(y.dtype(), [&](auto ty) {
+    return dispatch<quant::kMaskQ8>(ctx.input(0).dtype(), [&](auto ta) {
+      return dispatch<quant::kMaskQ8>(ctx.input(3).dtype(), [&](auto tb) {
+        return dispatch<quant::kMaskQ8>(y.dtype(), [&](auto ty) {
           using TA = typename decltype(ta)::type;
           using TB = typename decltype(tb)::type;
           using TY = typename decltype(ty)::type;

@@ -89,7 +89,7 @@ class QuantizeLinearKernel final : public Kernel {
       scales_[static_cast<size_t>(c)] = load_float(ctx.input(1), c);
       zps_[static_cast<size_t>(c)] = ctx.has_input(2) ? load_int(ctx.input(2), c) : 0;
     }
-    return quant::dispatch_q8(y.dtype(), [&](auto qtag) {
+    return dispatch<quant::kMaskQ8>(y.dtype(), [&](auto qtag) {
       using Q = typename decltype(qtag)::type;
       auto body = [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -108,7 +108,7 @@ class QuantizeLinearKernel final : public Kernel {
         return Status();
       };
       if (x.dtype() == DType::kInt32) return body(TypeTag<int32_t>{});
-      return quant::dispatch_float(x.dtype(), body);
+      return dispatch<kMaskFloat>(x.dtype(), body);
     });
   }
 
@@ -142,9 +142,9 @@ class DequantizeLinearKernel final : public Kernel {
       scales_[static_cast<size_t>(c)] = load_float(ctx.input(1), c);
       zps_[static_cast<size_t>(c)] = ctx.has_input(2) ? load_int(ctx.input(2), c) : 0;
     }
-    return quant::dispatch_float(y.dtype(), [&](auto otag) {
+    return dispatch<kMaskFloat>(y.dtype(), [&](auto otag) {
       using O = typename decltype(otag)::type;
-      return quant::dispatch_int(x.dtype(), [&](auto tag) {
+      return dispatch<quant::kMaskQInt>(x.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T* xp = x.data_as<T>();
         O* yp = y.data_as<O>();

@@ -79,7 +79,7 @@ class DropoutKernel final : public Kernel {
       return ctx.fail(Code::kOutOfRange, "dropout ratio ", ratio, " is outside [0, 1)");
     }
     const bool drop = training && ratio > 0.0;
-    return random::dispatch_float(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = compute_t<T>;
       const T* xp = x.data_as<T>();

@@ -30,7 +30,6 @@ namespace {
 
 using random::Rng;
 
-using random::dispatch_float;
 
 template <class T>
 T from_double(double v) {
@@ -124,7 +123,7 @@ class RandomKernel final : public RandomKernelBase {
   Status run(RunContext& ctx) override {
     Tensor& y = ctx.output(0);
     const double a = a_, b = b_;
-    return dispatch_float(y.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(y.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* yp = y.data_as<T>();
       for (int64_t i = 0; i < y.numel(); ++i) {
@@ -144,34 +143,6 @@ class RandomKernel final : public RandomKernelBase {
 
 constexpr DTypeMask kBernoulliOut = kMaskNumeric | mask_of(DType::kBool);
 
-// Instantiates f for the numeric types and bool.
-template <class F>
-Status dispatch_numeric_bool(DType t, F&& f) {
-  switch (t) {
-    case DType::kBool:
-      return f(TypeTag<bool>{});
-    case DType::kInt8:
-      return f(TypeTag<int8_t>{});
-    case DType::kInt16:
-      return f(TypeTag<int16_t>{});
-    case DType::kInt32:
-      return f(TypeTag<int32_t>{});
-    case DType::kInt64:
-      return f(TypeTag<int64_t>{});
-    case DType::kUInt8:
-      return f(TypeTag<uint8_t>{});
-    case DType::kUInt16:
-      return f(TypeTag<uint16_t>{});
-    case DType::kUInt32:
-      return f(TypeTag<uint32_t>{});
-    case DType::kUInt64:
-      return f(TypeTag<uint64_t>{});
-    default:
-      break;
-  }
-  return dispatch_float(t, static_cast<F&&>(f));
-}
-
 class BernoulliKernel final : public RandomKernelBase {
  public:
   Status prepare(PrepareContext& ctx) override {
@@ -188,10 +159,10 @@ class BernoulliKernel final : public RandomKernelBase {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return dispatch_float(x.dtype(), [&](auto xtag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto xtag) {
       using X = typename decltype(xtag)::type;
       const X* xp = x.data_as<X>();
-      return dispatch_numeric_bool(y.dtype(), [&](auto tag) {
+      return dispatch<kBernoulliOut>(y.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         T* yp = y.data_as<T>();
         for (int64_t i = 0; i < y.numel(); ++i) {
@@ -236,7 +207,7 @@ class MultinomialKernel final : public RandomKernelBase {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     double* cdf = static_cast<double*>(ctx.scratch());
-    return dispatch_float(x.dtype(), [&](auto xtag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto xtag) {
       using X = typename decltype(xtag)::type;
       const X* xp = x.data_as<X>();
       for (int64_t b = 0; b < batch_; ++b) {

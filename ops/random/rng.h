@@ -1,5 +1,5 @@
 // Shared by the random family: the random number generator (xoshiro256** seeded through
-// splitmix64), seeding from the `seed` attribute, and float-only dtype dispatch.
+// splitmix64) and seeding from the `seed` attribute.
 // A kernel owns one generator, seeded once (from the `seed` attribute, or from a value that
 // differs per kernel instance and process when there is none) and advanced across runs, so a
 // seeded node gives the same sequence of outputs in every session.
@@ -97,19 +97,6 @@ inline Status seed_rng(const PrepareContext& ctx, Rng* rng) {
     return ctx.fail(Code::kInvalidModel, "attribute 'seed' has type ", attr_type_name(a->type), ", expected a number");
   }
   return Status();
-}
-
-// Instantiates f for the floating types only.
-template <class F>
-Status dispatch_float(DType t, F&& f) {
-  switch (t) {
-    case DType::kFloat32: return f(TypeTag<float>{});
-    case DType::kFloat64: return f(TypeTag<double>{});
-    case DType::kFloat16: return f(TypeTag<Float16>{});
-    case DType::kBFloat16: return f(TypeTag<BFloat16>{});
-    default: break;
-  }
-  return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not a floating type");
 }
 
 }  // namespace onyx::random

@@ -65,7 +65,7 @@ class ArgKernel final : public Kernel {
     }
     select_last_ = last != 0;
     size_t elem = 0;
-    ONYX_TRY(reduce::dispatch_mask<kArgMask>(dt, [&](auto tag) {
+    ONYX_TRY(dispatch<kArgMask>(dt, [&](auto tag) {
       elem = sizeof(compute_t<typename decltype(tag)::type>);
       return Status();
     }));
@@ -77,7 +77,7 @@ class ArgKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     int64_t* py = ctx.output(0).data_as<int64_t>();
-    return reduce::dispatch_mask<kArgMask>(x.dtype(), [&](auto tag) {
+    return dispatch<kArgMask>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = compute_t<T>;
       run_typed<T, C>(x.data_as<T>(), py, static_cast<C*>(ctx.scratch()));

@@ -67,7 +67,7 @@ class CumSumKernel final : public Kernel {
       for (size_t d = static_cast<size_t>(a) + 1; d < in.size(); ++d) sums *= in[d];
     }
     size_t acc = 0;
-    ONYX_TRY(reduce::dispatch_mask<kCumSumMask>(dt, [&](auto tag) {
+    ONYX_TRY(dispatch<kCumSumMask>(dt, [&](auto tag) {
       acc = sizeof(reduce::wide_t<typename decltype(tag)::type>);
       return Status();
     }));
@@ -92,7 +92,7 @@ class CumSumKernel final : public Kernel {
     }
     const int64_t n = x.dim(static_cast<size_t>(a));
     Tensor& y = ctx.output(0);
-    return reduce::dispatch_mask<kCumSumMask>(x.dtype(), [&](auto tag) {
+    return dispatch<kCumSumMask>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using A = reduce::wide_t<T>;
       const T* px = x.data_as<T>();

@@ -257,7 +257,7 @@ class EinsumKernel final : public Kernel {
     int64_t* off = idx + n_loop_;
     const void** ptr = reinterpret_cast<const void**>(off + n_ops_);
     for (int i = 0; i < n_ops_; ++i) ptr[i] = ctx.input(i).data();
-    return reduce::dispatch_mask<kEinsumMask>(y.dtype(), [&](auto tag) {
+    return dispatch<kEinsumMask>(y.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       run_typed<T>(reinterpret_cast<const T* const*>(ptr), y.data_as<T>(), idx, off);
       return Status();

@@ -117,7 +117,7 @@ class LayerNormKernel final : public Kernel {
 
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
-    return reduce::dispatch_mask<kMaskFloat>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* scale = ctx.input(1).data_as<T>();
       const T* bias = ctx.has_input(2) ? ctx.input(2).data_as<T>() : nullptr;

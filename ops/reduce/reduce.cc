@@ -262,7 +262,7 @@ class ReduceKernel final : public Kernel {
 
     reduce::make_plan(in, flags, &plan_);
     size_t acc_size = 0;
-    ONYX_TRY(reduce::dispatch_mask<Op::kMask>(dt, [&](auto tag) {
+    ONYX_TRY(dispatch<Op::kMask>(dt, [&](auto tag) {
       using T = typename decltype(tag)::type;
       acc_size = sizeof(typename Op::template Impl<T>::Acc);
       return Status();
@@ -277,7 +277,7 @@ class ReduceKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     char* scratch = static_cast<char*>(ctx.scratch());
-    return reduce::dispatch_mask<Op::kMask>(x.dtype(), [&](auto tag) {
+    return dispatch<Op::kMask>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       run_typed<T>(x.data_as<T>(), y.data_as<T>(), reinterpret_cast<int64_t*>(scratch),
                    scratch + acc_offset_);

@@ -75,21 +75,6 @@ void for_each_block(const ReducePlan& p, int64_t* idx, F&& f) {
   }
 }
 
-// dispatch() whose callable is only instantiated for the element types in kMask (a
-// compile-time mask of numeric types); other dtypes return kUnsupported.
-template <DTypeMask kMask, class F>
-Status dispatch_mask(DType t, F&& f) {
-  return dispatch(kMask, t, [&](auto tag) -> Status {
-    using T = typename decltype(tag)::type;
-    if constexpr ((kMask & mask_of(dtype_of<T>())) == 0 || std::is_same_v<T, bool> ||
-                  std::is_same_v<T, std::string>) {
-      return error(Code::kUnsupported, "dtype ", dtype_name(dtype_of<T>()), " is not supported here");
-    } else {
-      return f(tag);
-    }
-  });
-}
-
 // ---- Element arithmetic helpers ----
 
 template <class T>

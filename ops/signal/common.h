@@ -1,5 +1,4 @@
-// Helpers shared by the signal kernels: float-only and numeric dtype dispatch, conversions
-// through double, and reading scalar inputs.
+// Helpers shared by the signal kernels: conversions through double, and reading scalar inputs.
 #pragma once
 
 #include <cstdint>
@@ -9,50 +8,6 @@
 #include "kernel.h"
 
 namespace onyx::signal {
-
-// Instantiates f for the floating types only.
-template <class F>
-Status dispatch_float(DType t, F&& f) {
-  switch (t) {
-    case DType::kFloat32:
-      return f(TypeTag<float>{});
-    case DType::kFloat64:
-      return f(TypeTag<double>{});
-    case DType::kFloat16:
-      return f(TypeTag<Float16>{});
-    case DType::kBFloat16:
-      return f(TypeTag<BFloat16>{});
-    default:
-      break;
-  }
-  return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not a floating type");
-}
-
-// Instantiates f for the floating and integer types (no bool, no string).
-template <class F>
-Status dispatch_numeric(DType t, F&& f) {
-  switch (t) {
-    case DType::kInt8:
-      return f(TypeTag<int8_t>{});
-    case DType::kInt16:
-      return f(TypeTag<int16_t>{});
-    case DType::kInt32:
-      return f(TypeTag<int32_t>{});
-    case DType::kInt64:
-      return f(TypeTag<int64_t>{});
-    case DType::kUInt8:
-      return f(TypeTag<uint8_t>{});
-    case DType::kUInt16:
-      return f(TypeTag<uint16_t>{});
-    case DType::kUInt32:
-      return f(TypeTag<uint32_t>{});
-    case DType::kUInt64:
-      return f(TypeTag<uint64_t>{});
-    default:
-      break;
-  }
-  return dispatch_float(t, static_cast<F&&>(f));
-}
 
 template <class T>
 double to_double(T v) {

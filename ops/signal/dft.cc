@@ -107,7 +107,7 @@ class DftKernel final : public Kernel {
     const int64_t comp = complex_ ? 2 : 1;
     const int64_t take = len_ < n ? len_ : n;
     const double scale = inverse_ ? 1.0 / static_cast<double>(n) : 1.0;
-    return signal::dispatch_float(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* xp = x.data_as<T>();
       T* yp = y.data_as<T>();
@@ -216,7 +216,7 @@ class StftKernel final : public Kernel {
     double* in = static_cast<double*>(ctx.scratch());
     double* out = in + 2 * n;
     const int64_t comp = complex_ ? 2 : 1;
-    return signal::dispatch_float(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* xp = x.data_as<T>();
       const T* wp = has_window_ ? ctx.input(2).data_as<T>() : nullptr;

@@ -70,7 +70,7 @@ class WindowKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     Tensor& y = ctx.output(0);
     const double period = static_cast<double>(periodic_ ? size_ : size_ - 1);
-    return signal::dispatch_numeric(y.dtype(), [&](auto tag) {
+    return dispatch<kMaskNumeric>(y.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* yp = y.data_as<T>();
       for (int64_t k = 0; k < size_; ++k) {
@@ -158,7 +158,7 @@ class MelWeightMatrixKernel final : public Kernel {
 
   Status run(RunContext& ctx) override {
     Tensor& y = ctx.output(0);
-    return signal::dispatch_numeric(y.dtype(), [&](auto tag) {
+    return dispatch<kMaskNumeric>(y.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* yp = y.data_as<T>();
       for (int64_t i = 0; i < y.numel(); ++i) yp[i] = from_double<T>(0.0);

@@ -55,29 +55,6 @@ Status dispatch_elem(DType t, F&& f) {
   return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not supported here");
 }
 
-// Like dispatch() but instantiates only the numeric element types (no bool, no string).
-template <class F>
-Status dispatch_numeric(DTypeMask mask, DType t, F&& f) {
-  if (in_mask(t, mask & kMaskNumeric)) {
-    switch (t) {
-      case DType::kFloat32: return f(TypeTag<float>{});
-      case DType::kFloat64: return f(TypeTag<double>{});
-      case DType::kFloat16: return f(TypeTag<Float16>{});
-      case DType::kBFloat16: return f(TypeTag<BFloat16>{});
-      case DType::kInt8: return f(TypeTag<int8_t>{});
-      case DType::kInt16: return f(TypeTag<int16_t>{});
-      case DType::kInt32: return f(TypeTag<int32_t>{});
-      case DType::kInt64: return f(TypeTag<int64_t>{});
-      case DType::kUInt8: return f(TypeTag<uint8_t>{});
-      case DType::kUInt16: return f(TypeTag<uint16_t>{});
-      case DType::kUInt32: return f(TypeTag<uint32_t>{});
-      case DType::kUInt64: return f(TypeTag<uint64_t>{});
-      default: break;
-    }
-  }
-  return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not supported here");
-}
-
 inline char* bytes_of(Tensor& t) { return static_cast<char*>(t.data()); }
 inline const char* bytes_of(const Tensor& t) { return static_cast<const char*>(t.data()); }
 

@@ -59,7 +59,7 @@ class Pad final : public Kernel {
       ONYX_TRY(ctx.attr_ints(name, &pads));
       float value = 0;
       ONYX_TRY(ctx.attr_float("value", &value, 0.0f));
-      ONYX_TRY(dispatch_numeric(kMaskFloat, dt, [&](auto tag) {
+      ONYX_TRY(dispatch<kMaskFloat>(dt, [&](auto tag) {
         using T = typename decltype(tag)::type;
         *constant_.data_as<T>() = static_cast<T>(value);
         return Status();

@@ -34,7 +34,7 @@ class Range final : public Kernel {
     const Tensor* d = ctx.in_value(2);
     if (s == nullptr || l == nullptr || d == nullptr) return ctx.dynamic();
     int64_t n = 0;
-    ONYX_TRY(dispatch_numeric(kRangeMask, dt, [&](auto tag) -> Status {
+    ONYX_TRY(dispatch<kRangeMask>(dt, [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       if constexpr (std::is_floating_point_v<T>) {
         const double start = *s->data_as<T>(), limit = *l->data_as<T>(), delta = *d->data_as<T>();
@@ -67,7 +67,7 @@ class Range final : public Kernel {
 
   Status run(RunContext& ctx) override {
     Tensor& y = ctx.output(0);
-    return dispatch_numeric(kRangeMask, y.dtype(), [&](auto tag) {
+    return dispatch<kRangeMask>(y.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T start = *ctx.input(0).data_as<T>();
       const T delta = *ctx.input(2).data_as<T>();
@@ -83,7 +83,7 @@ constexpr DTypeMask kOneHotIndexMask = kMaskInt | mask_of(DType::kFloat32, DType
 // Reads element i of a numeric tensor as int64 (floats truncate toward zero).
 int64_t numeric_as_int(const Tensor& t, int64_t i) {
   int64_t r = 0;
-  Status s = dispatch_numeric(kMaskNumeric, t.dtype(), [&](auto tag) {
+  Status s = dispatch<kMaskNumeric>(t.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = compute_t<T>;
     const C v = static_cast<C>(t.data_as<T>()[i]);

@@ -279,7 +279,7 @@ class Resize final : public Kernel {
         return Status();
       });
     }
-    return dispatch_numeric(kMaskNumeric, dtype_, [&](auto tag) {
+    return dispatch<kMaskNumeric>(dtype_, [&](auto tag) {
       using T = typename decltype(tag)::type;
       run_interp<T>(x.data_as<T>(), y.data_as<T>());
       return Status();

@@ -86,7 +86,7 @@ class TopK final : public Kernel {
     int64_t* idx_out = ctx.has_output(1) ? ctx.output(1).data_as<int64_t>() : nullptr;
     auto* order = static_cast<int64_t*>(ctx.scratch());
     if (k_ == 0) return Status();
-    return dispatch_numeric(kMaskNumeric, x.dtype(), [&](auto tag) {
+    return dispatch<kMaskNumeric>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = compute_t<T>;
       const T* in = x.data_as<T>();
