@@ -11,7 +11,9 @@ each a separate process (warm-up runs, then timed runs), and reports the median 
 each round's median. One-thread rounds run both runtimes on the same CPU, the next CPU each
 round: on a shared machine one vCPU can run some kernels a third slower than another (here
 Winograd layers 6.3 against 4.8 ms, ONNX Runtime's 8.5 against 7.7), and where the scheduler
-put each process would otherwise be part of the ratio. Also reported: load + prepare time,
+put each process would otherwise be part of the ratio. The report lists each model's one-thread
+medians by CPU, and from them the most one thread on each of those CPUs could speed it up (their
+speeds added: on unequal CPUs, less than one per CPU). Also reported: load + prepare time,
 peak resident memory of the process, and Onyx's achieved GFLOP/s for models with
 Conv/Gemm/MatMul (MACs from ONNX shape inference). With --interval MS both runtimes idle MS
 milliseconds before each timed run, as a camera does between frames (threads asleep, caches
@@ -182,13 +184,14 @@ def main():
     rows = []
     for name, model, flops in models:
         for t in threads:
-            ox, ort = [], []
+            ox, ort, cpus = [], [], []
             for rnd in range(args.rounds):  # alternate, so both see the same machine
                 cpu = round_cpu(t, rnd)
                 common = ["--runs", str(args.runs), "--warmup", str(args.warmup), "--threads", str(t),
                           "--interval", str(args.interval)]
                 ox.append(run_json([args.onyx, "bench", model, "--json"] + common, cpu))
                 ort.append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model] + common, cpu))
+                cpus.append(cpu)
             med = lambda rs, k: statistics.median(r[k] for r in rs)
             row = {
                 "model": name, "threads": t,
@@ -196,10 +199,14 @@ def main():
                 "onyx_load_ms": med(ox, "load_prepare_ms"), "ort_load_ms": med(ort, "load_prepare_ms"),
                 "onyx_rss_mb": med(ox, "peak_rss_bytes") / 2**20, "ort_rss_mb": med(ort, "peak_rss_bytes") / 2**20,
             }
+            # One-thread rounds by CPU: a host may give one vCPU less of a core than the other.
+            row["by_cpu"] = {c: (statistics.median(o["median_ms"] for o, k in zip(ox, cpus) if k == c),
+                                 statistics.median(o["median_ms"] for o, k in zip(ort, cpus) if k == c))
+                             for c in sorted(set(cpus)) if c is not None}
             row["ratio"] = row["onyx_ms"] / row["ort_ms"]
             row["gflops"] = 2 * flops / (row["onyx_ms"] * 1e-3) / 1e9 if flops else None
             rows.append(row)
-            print(json.dumps(row), flush=True)
+            print(json.dumps({k: v for k, v in row.items() if k != "by_cpu"}), flush=True)
 
     load_after = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
     if check:
@@ -245,6 +252,16 @@ def main():
             lines.append(f"Geometric mean of Onyx/ORT at {t} thread(s): {statistics.geometric_mean(ratios):.2f} "
                          f"(without models under 0.1 ms: {statistics.geometric_mean(real) if real else float('nan'):.2f}); "
                          f"largest: {max(ratios):.2f}.")
+    by_cpu = [r for r in rows if r["threads"] == 1 and len(r["by_cpu"]) > 1 and r["ort_ms"] >= 0.1]
+    if by_cpu:
+        # Unequal CPUs bound what two threads can do: at best each runs its share at its own speed.
+        parts = []
+        for r in by_cpu:
+            each = ", ".join(f"CPU {c} {o:.2f} / {n:.2f}" for c, (o, n) in r["by_cpu"].items())
+            best = r["onyx_ms"] * sum(1 / o for o, _ in r["by_cpu"].values())
+            parts.append(f"{r['model']} {each} (so at most {best:.2f}x faster with one thread on each of these CPUs)")
+        lines.append("")
+        lines.append("One thread by CPU (median ms of that CPU's rounds, Onyx / ORT): " + "; ".join(parts) + ".")
     if len(threads) > 1:
         # Speedup over one thread, per model, for both runtimes (models under 0.1 ms left out).
         one = {r["model"]: r for r in rows if r["threads"] == 1}
