@@ -19,8 +19,6 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kF3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-
 template <class F>
 Status dispatch_loss_float(DType t, F&& f) {
   switch (t) {
@@ -46,7 +44,7 @@ class LossKernel final : public Kernel {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input '", in_name, "' is missing");
     if (!ctx.has_input(1)) return ctx.fail(Code::kInvalidModel, "input '", tgt_name, "' is missing");
     dtype_ = ctx.in_dtype(0);
-    DTypeMask mask = kF3;
+    DTypeMask mask = kMaskFloat3;
     if (kSoftmax && ctx.since_version() >= 13) mask |= mask_of(DType::kBFloat16);
     if (!in_mask(dtype_, mask)) return ctx.unsupported_dtype(0, dtype_);
     tdtype_ = ctx.in_dtype(1);

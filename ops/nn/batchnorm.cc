@@ -14,9 +14,6 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-constexpr DTypeMask kFloat4 = kFloat3 | mask_of(DType::kBFloat16);
-
 // Element i of a floating tensor as double (statistics and parameters: per-channel reads).
 double param_at(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
@@ -47,12 +44,12 @@ class BatchNormKernel final : public Kernel {
       if (!ctx.has_input(i)) return ctx.fail(Code::kInvalidModel, "input '", kNames[i], "' is missing");
     }
     const DType t = ctx.in_dtype(0);
-    if (!in_mask(t, v >= 14 ? kFloat4 : kFloat3)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, v >= 14 ? kMaskFloat : kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     // Opset 14 lets the statistics differ in type (U); 15 also the scale and bias (T1, T2).
     for (int i = 1; i < 5; ++i) {
       const DType pt = ctx.in_dtype(i);
       const bool may_differ = (v >= 15) || (v == 14 && i >= 3);
-      if (may_differ ? !in_mask(pt, kFloat4) : pt != t) {
+      if (may_differ ? !in_mask(pt, kMaskFloat) : pt != t) {
         return ctx.fail(Code::kInvalidModel, "input '", kNames[i], "' has dtype ", dtype_name(pt),
                         may_differ ? ", which is not a floating type" : ", expected the dtype of 'X'");
       }
@@ -111,7 +108,7 @@ class BatchNormKernel final : public Kernel {
     const Tensor& bias = ctx.input(2);
     const Tensor& mean = ctx.input(3);
     const Tensor& var = ctx.input(4);
-    return dispatch<kFloat4>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* xp = x.data_as<T>();

@@ -27,7 +27,7 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kConvTypes = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
+constexpr DTypeMask kConvTypes = kMaskFloat3;
 using prims::align_size;
 using prims::kAlign;
 

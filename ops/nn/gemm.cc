@@ -14,13 +14,12 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
 constexpr DTypeMask kInts = mask_of(DType::kInt32, DType::kInt64, DType::kUInt32, DType::kUInt64);
 
 // The dtypes a Gemm/MatMul schema version allows: floats from 1, 32/64-bit ints from 9,
 // bfloat16 from 13.
 constexpr DTypeMask matmul_types(int since_version) {
-  DTypeMask m = kFloat3;
+  DTypeMask m = kMaskFloat3;
   if (since_version >= 9) m |= kInts;
   if (since_version >= 13) m |= mask_of(DType::kBFloat16);
   return m;

@@ -11,16 +11,13 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-constexpr DTypeMask kFloat4 = kFloat3 | mask_of(DType::kBFloat16);
-
 // y = scale * (x - mean) / sqrt(var + epsilon) + B with mean/var per (n, c) over the spatial axes.
 class InstanceNormKernel final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input 'input' is missing");
     const DType t = ctx.in_dtype(0);
-    if (!in_mask(t, kFloat3)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     ONYX_TRY(nn::expect_dtype(ctx, 1, t, "scale"));
     ONYX_TRY(nn::expect_dtype(ctx, 2, t, "B"));
     ONYX_TRY(ctx.attr_float("epsilon", &epsilon_, 1e-5f));
@@ -43,7 +40,7 @@ class InstanceNormKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return dispatch<kFloat3>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat3>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* scale = ctx.input(1).data_as<T>();
@@ -80,7 +77,7 @@ class LpNormKernel final : public Kernel {
   Status prepare(PrepareContext& ctx) override {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input 'input' is missing");
     const DType t = ctx.in_dtype(0);
-    if (!in_mask(t, kFloat3)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     int64_t axis = -1;
     ONYX_TRY(ctx.attr_int("axis", &axis, -1));
     ONYX_TRY(ctx.attr_int("p", &p_, 2));
@@ -102,7 +99,7 @@ class LpNormKernel final : public Kernel {
   Status run(RunContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    return dispatch<kFloat3>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat3>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       for (int64_t o = 0; o < outer_; ++o) {
@@ -133,7 +130,7 @@ class LrnKernel final : public Kernel {
   Status prepare(PrepareContext& ctx) override {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input 'X' is missing");
     const DType t = ctx.in_dtype(0);
-    if (!in_mask(t, ctx.since_version() >= 13 ? kFloat4 : kFloat3)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, ctx.since_version() >= 13 ? kMaskFloat : kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     ONYX_TRY(ctx.attr_float("alpha", &alpha_, 1e-4f));
     ONYX_TRY(ctx.attr_float("beta", &beta_, 0.75f));
     ONYX_TRY(ctx.attr_float("bias", &bias_, 1.0f));
@@ -153,7 +150,7 @@ class LrnKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     const int64_t before = (size_ - 1) / 2, after = size_ / 2;  // floor and ceil of (size - 1) / 2
-    return dispatch<kFloat4>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const Acc scale = static_cast<Acc>(alpha_) / static_cast<Acc>(size_);
@@ -189,7 +186,7 @@ class MvnKernel final : public Kernel {
   Status prepare(PrepareContext& ctx) override {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input 'X' is missing");
     const DType t = ctx.in_dtype(0);
-    if (!in_mask(t, ctx.since_version() >= 13 ? kFloat4 : kFloat3)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, ctx.since_version() >= 13 ? kMaskFloat : kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     const Dims& xs = ctx.in_shape(0);
     const int64_t rank = static_cast<int64_t>(xs.size());
     Dims axes;
@@ -228,7 +225,7 @@ class MvnKernel final : public Kernel {
     if (total == 0) return Status();
     double* mean = static_cast<double*>(ctx.scratch());
     double* dev = mean + kept_;
-    return dispatch<kFloat4>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* xp = x.data_as<T>();

@@ -19,8 +19,6 @@ namespace {
 using prims::ConvShape;
 using prims::kMaxSpatial;
 
-constexpr DTypeMask kFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-
 // Visits every output position of every (n, c) plane. For each one it calls
 //   begin(), add(value, spatial_offset) for each input element inside the window,
 //   end(plane, out_index, window_elems_clipped_to_padding)
@@ -172,7 +170,7 @@ class PoolKernel final : public Kernel {
   Status prepare(PrepareContext& ctx) override {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input 'X' is missing");
     const DType t = ctx.in_dtype(0);
-    DTypeMask allowed = kFloat3;
+    DTypeMask allowed = kMaskFloat3;
     if (kKind == PoolKind::kMax && !kGlobal && ctx.since_version() >= 12) {
       allowed |= mask_of(DType::kInt8, DType::kUInt8);
     }
@@ -267,13 +265,13 @@ class PoolKernel final : public Kernel {
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
     if (x.numel() == 0) {  // an empty spatial axis under a global pool
-      return dispatch<kFloat3>(y.dtype(), [&](auto tag) {
+      return dispatch<kMaskFloat3>(y.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         for (int64_t i = 0; i < y.numel(); ++i) y.data_as<T>()[i] = T(0.0f);
         return Status();
       });
     }
-    return dispatch<kFloat3 | mask_of(DType::kInt8, DType::kUInt8)>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat3 | mask_of(DType::kInt8, DType::kUInt8)>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       if constexpr (kKind == PoolKind::kMax) {
         if (!ctx.has_output(1) && shape_.rank() <= 2) {

@@ -9,12 +9,10 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-
 // y = x + bias if x < -lambd; x - bias if x > lambd; 0 otherwise (compared in double).
 class ShrinkKernel final : public Kernel {
  public:
-  static constexpr DTypeMask kTypes = kFloat3 | kMaskInt;
+  static constexpr DTypeMask kTypes = kMaskFloat3 | kMaskInt;
 
   Status prepare(PrepareContext& ctx) override {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input 'input' is missing");

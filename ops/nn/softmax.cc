@@ -11,8 +11,6 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-
 enum class SoftKind { kSoftmax, kLogSoftmax, kHardmax };
 
 template <SoftKind kKind>
@@ -22,7 +20,7 @@ class SoftmaxKernel final : public Kernel {
     if (!ctx.has_input(0)) return ctx.fail(Code::kInvalidModel, "input 'input' is missing");
     const DType t = ctx.in_dtype(0);
     const int v = ctx.since_version();
-    if (!in_mask(t, v >= 13 ? kFloat3 | mask_of(DType::kBFloat16) : kFloat3)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, v >= 13 ? kMaskFloat : kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     const Dims& xs = ctx.in_shape(0);
     const int64_t rank = static_cast<int64_t>(xs.size());
     int64_t axis = 0;
@@ -55,7 +53,7 @@ class SoftmaxKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
-    return dispatch<kFloat3 | mask_of(DType::kBFloat16)>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
       const T* xp = x.data_as<T>();

@@ -29,7 +29,7 @@
 
 namespace onyx::rnn {
 
-constexpr DTypeMask kRnnMask = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
+constexpr DTypeMask kRnnMask = kMaskFloat3;
 
 // Like onyx::dispatch restricted to the recurrent ops' float types, so bodies may do arithmetic.
 template <class F>

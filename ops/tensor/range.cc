@@ -78,7 +78,7 @@ class Range final : public Kernel {
   }
 };
 
-constexpr DTypeMask kOneHotIndexMask = kMaskInt | mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
+constexpr DTypeMask kOneHotIndexMask = kMaskInt | kMaskFloat3;
 
 // Reads element i of a numeric tensor as int64 (floats truncate toward zero).
 int64_t numeric_as_int(const Tensor& t, int64_t i) {

@@ -12,8 +12,6 @@
 
 namespace onyx::vision {
 
-constexpr DTypeMask kMaskFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
-
 // Copies a 1-D (or scalar) int32/int64 tensor into `out`. `what` names the input for errors.
 inline Status read_int_list(const Tensor& t, const char* what, std::vector<int64_t>* out) {
   out->clear();

@@ -9,7 +9,6 @@
 namespace onyx {
 namespace {
 
-using vision::kMaskFloat3;
 using vision::load;
 using vision::store;
 

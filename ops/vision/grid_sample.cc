@@ -11,7 +11,6 @@
 namespace onyx {
 namespace {
 
-using vision::kMaskFloat3;
 using vision::load;
 using vision::store;
 

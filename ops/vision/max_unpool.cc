@@ -9,8 +9,6 @@
 namespace onyx {
 namespace {
 
-using vision::kMaskFloat3;
-
 class MaxUnpool final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override {

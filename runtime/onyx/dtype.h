@@ -61,6 +61,8 @@ constexpr DTypeMask mask_of(DType t, Ts... rest) {
 }
 constexpr DTypeMask kMaskFloat =
     mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16);
+// The floating types of the operator versions that predate bfloat16.
+constexpr DTypeMask kMaskFloat3 = mask_of(DType::kFloat32, DType::kFloat64, DType::kFloat16);
 constexpr DTypeMask kMaskSigned = mask_of(DType::kInt8, DType::kInt16, DType::kInt32, DType::kInt64);
 constexpr DTypeMask kMaskUnsigned =
     mask_of(DType::kUInt8, DType::kUInt16, DType::kUInt32, DType::kUInt64);
