@@ -298,21 +298,9 @@ class PoolKernel final : public Kernel {
               return Status();
             }
           }
-          const auto empty = static_cast<T>(std::numeric_limits<Acc>::lowest());
-          const int64_t rows = shape_.rank() == 2 ? shape_.out[0] : 1;
-          if (parts > 1 && rows >= 2 * workers) {
-            // Each thread its share of every image's output rows, all channels (sized to the
-            // threads' speeds): the rows the convolution after it reads on the same thread.
-            ctx.parallel_shares(shape_.batch * rows, 1, [&](int64_t begin, int64_t end, int) {
-              nn::for_each_item(begin, end, rows, [&](int64_t n, int64_t r0, int64_t r1) {
-                prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(), empty, n * shape_.in_channels,
-                                           (n + 1) * shape_.in_channels, r0, r1);
-              });
-            });
-            return Status();
-          }
           ctx.parallel_for(parts, [&](int64_t part, int) {
-            prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(), empty, part * planes / parts,
+            prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(),
+                                       static_cast<T>(std::numeric_limits<Acc>::lowest()), part * planes / parts,
                                        (part + 1) * planes / parts);
           });
           return Status();

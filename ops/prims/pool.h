@@ -20,11 +20,9 @@ constexpr int64_t kMaxTaps = 64;
 // inside the input (the first one if NaN compares false); a window with none gets `empty`.
 // Same results as a generic N-D walker; this one just skips the per-element index math. For
 // float, the interior columns of each row run on the active ISA's kernel (same rule, same order).
-// Planes [first, last) only (last -1: all) and their output rows [row_first, row_last) (-1:
-// all), so that threads can share the work.
+// Planes [first, last) only (last -1: all), so that threads can share the work.
 template <class T, class Acc>
-void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 0, int64_t last = -1,
-                 int64_t row_first = 0, int64_t row_last = -1) {
+void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 0, int64_t last = -1) {
   [[maybe_unused]] const simd::SimdKernels* kernels =
       std::is_same_v<T, float> && fast_paths_enabled() ? simd::kernels() : nullptr;
   const bool one_d = s.rank() == 1;
@@ -35,7 +33,6 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
   const int64_t dh = one_d ? 1 : s.dilations[0], dw = s.dilations[one_d ? 0 : 1];
   const int64_t ph = one_d ? 0 : s.pads[0], pw = s.pads[one_d ? 0 : 1];
   if (last < 0) last = s.batch * s.in_channels;
-  if (row_last < 0 || row_last > oh) row_last = oh;
   // Columns whose whole window lies inside the row skip the bounds work (same comparisons, same
   // order, so the same result).
   int64_t c_lo = 0, c_hi = 0;
@@ -45,7 +42,7 @@ void max_pool_2d(const ConvShape& s, const T* x, T* y, T empty, int64_t first = 
   for (int64_t p = first; p < last; ++p) {
     const T* xp = x + p * ih * iw;
     T* yp = y + p * oh * ow;
-    for (int64_t r = row_first; r < row_last; ++r) {
+    for (int64_t r = 0; r < oh; ++r) {
       const int64_t h0 = r * sh - ph;
       int64_t klo_h, khi_h;
       valid_range(h0, dh, ih, kh, &klo_h, &khi_h);  // taps k with 0 <= h0 + k*dh < ih
