@@ -3,7 +3,6 @@
 
 #include <cstdint>
 
-#include "dispatch.h"
 #include "kernel.h"
 
 namespace onyx::nn {

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <limits>
 
-#include "dispatch.h"
 #include "kernel.h"
 
 namespace onyx::quant {

@@ -12,7 +12,6 @@
 #include <cstring>
 #include <numbers>
 
-#include "dispatch.h"
 #include "kernel.h"
 
 namespace onyx::random {

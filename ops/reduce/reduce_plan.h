@@ -16,7 +16,6 @@
 #include <type_traits>
 #include <vector>
 
-#include "dispatch.h"
 #include "kernel.h"
 #include "onyx/half.h"
 #include "onyx/shape.h"
