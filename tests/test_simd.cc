@@ -751,7 +751,11 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
       conv_shape(8, 20, 6, 9, 3, 1, 1),     conv_shape(5, 4, 30, 3, 3, 1, 1),  // 15 tiles: lanes - 1
       padded(conv_shape(4, 6, 7, 5, 3, 1, 0), 3, 2, 7, 12),                   // uneven pads (end: 0, 5)
       padded(conv_shape(3, 2, 3, 4, 3, 1, 0), 4, 9, 9, 14),                   // pads wider than the image
+      conv_shape(32, 14, 14, 32, 3, 1, 1),  // 49 tiles: the transposed products where the ISA has them
   };
+  // One-thread packings of the 14x14 shape that took transposed products, and the ISAs that could.
+  int transposed_runs = 0, transposed_isas = 0;
+  for (simd::Isa isa : machine_isas()) transposed_isas += simd::kernels_for(isa)->transposed.fn != nullptr ? 1 : 0;
   for (const prims::ConvShape& s : shapes) {
     REQUIRE(prims::Winograd3x3::applies(s));
     const int64_t n = s.out_size(), c = s.in_channels, m = s.out_channels;
@@ -785,6 +789,7 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
       REQUIRE(wg.pack(*simd::kernels_for(isa), w.data(), s, parts).ok());
       if (s.in[0] == 20) CHECK(wg.blocks() == (parts == 2 ? 2 : 1));
       if (c == 260) CHECK(wg.blocks() > 1);
+      if (s.in[0] == 14 && parts == 1) transposed_runs += wg.transposed() ? 1 : 0;
       std::vector<unsigned char> scratch(wg.scratch_bytes());
       std::vector<unsigned char> shared(wg.block_scratch_bytes()), own0(wg.worker_scratch_bytes()),
           own1(wg.worker_scratch_bytes());
@@ -831,6 +836,7 @@ TEST_CASE("simd: Winograd F(2x2, 3x3) convolution equals conv_ref on every ISA, 
       }
     }
   }
+  CHECK(transposed_runs == transposed_isas);
 }
 
 TEST_CASE("thread pool: every task runs once, on a worker index in range") {

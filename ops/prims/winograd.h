@@ -43,6 +43,8 @@ class Winograd3x3 {
     int64_t begin, end;
   };
   int64_t tile_rows() const { return tiles_h_; }
+  // Whether the products run as C^T = V^T U^T (PackedGemm::transposed()).
+  bool transposed() const { return gemm_[0].transposed(); }
   int64_t blocks() const { return (tiles_h_ + block_rows_ - 1) / block_rows_; }
   Rows block(int64_t i) const { return {i * block_rows_, std::min(tiles_h_, (i + 1) * block_rows_)}; }
 
