@@ -100,6 +100,7 @@ class PackedGemm {
   simd::SimdKernels::GemmTile tile_;
   int64_t m_ = 0, k_ = 0, kc_ = 0;
   int64_t held_cols_ = 0;  // columns whose B panels one slice can hold at once (0: one panel at a time)
+  int64_t group_cols_ = 0;  // otherwise the columns packed and multiplied together (see pack())
   bool transposed_ = false;  // tile_ is kernels_->transposed, its rows B's columns (see pack())
   // per K slice of kc_: [ceil(m / MR)][kc][MR], zero rows past m (transposed: NR for MR)
   Tensor panels_;
