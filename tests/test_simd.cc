@@ -550,6 +550,7 @@ TEST_CASE("simd: packed-GEMM convolution equals conv_ref on every ISA and split"
       conv_shape(300, 4, 20, 30, 1, 1, 0),  // 1x1 with K over one slice
       // A short K and too many columns to hold: several column panels at a time (packed; in place).
       conv_shape(3, 50, 50, 20, 3, 1, 1),  conv_shape(16, 50, 50, 24, 1, 1, 0),
+      conv_shape(0, 6, 6, 5, 3, 1, 1),  // no input channels: K = 0, the bias alone
       // Few columns and many rows: computed transposed where the ISA has the tile for it (7x7
       // images fill its rows; 5x5 leaves a partial row panel, 45 rows a narrow one).
       conv_shape(20, 7, 7, 64, 3, 1, 1),   conv_shape(300, 7, 7, 45, 3, 1, 1), conv_shape(9, 5, 5, 64, 3, 1, 1),

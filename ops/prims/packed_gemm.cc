@@ -165,7 +165,7 @@ Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_
   // row of C in runs of several panels rather than one. Measured one thread, 8 alternating pairs:
   // MobileNet-v2's 16->96 expansion at 112x112 0.374 -> 0.282 ms and 32->16 projection 0.098 ->
   // 0.082, SqueezeNet's stem 0.386 -> 0.362.
-  group_cols_ = tile_.nr * std::max<int64_t>(1, kPanelBytes / (kc_ * tile_.nr * static_cast<int64_t>(sizeof(float))));
+  group_cols_ = tile_.nr * std::max<int64_t>(1, kPanelBytes / (std::max<int64_t>(kc_, 1) * tile_.nr * static_cast<int64_t>(sizeof(float))));
   // Slice by slice of K: the panels of one slice are one contiguous stream (a late layer's
   // weights come from far caches every run; a sequential stream is what prefetchers follow).
   for (int64_t k0 = 0; k0 < k; k0 += kc_) {
