@@ -19,18 +19,6 @@
 namespace onyx {
 namespace {
 
-template <class F>
-Status dispatch_loss_float(DType t, F&& f) {
-  switch (t) {
-    case DType::kFloat32: return f(TypeTag<float>{});
-    case DType::kFloat64: return f(TypeTag<double>{});
-    case DType::kFloat16: return f(TypeTag<Float16>{});
-    case DType::kBFloat16: return f(TypeTag<BFloat16>{});
-    default: break;
-  }
-  return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not supported here");
-}
-
 enum class Reduction : uint8_t { kNone, kSum, kMean };
 
 template <bool kSoftmax>
@@ -103,7 +91,7 @@ class LossKernel final : public Kernel {
   }
 
   Status run(RunContext& ctx) override {
-    return dispatch_loss_float(dtype_, [&](auto tag) {
+    return dispatch<kMaskFloat>(dtype_, [&](auto tag) {
       using T = typename decltype(tag)::type;
       if (tdtype_ == DType::kInt32) return run_typed<T, int32_t>(ctx);
       return run_typed<T, int64_t>(ctx);

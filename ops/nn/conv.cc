@@ -27,7 +27,6 @@
 namespace onyx {
 namespace {
 
-constexpr DTypeMask kConvTypes = kMaskFloat3;
 using prims::align_size;
 using prims::kAlign;
 
@@ -78,7 +77,7 @@ class ConvKernel final : public Kernel {
       return ctx.fail(Code::kInvalidModel, "Conv needs inputs 'X' and 'W'");
     }
     const DType t = ctx.in_dtype(0);
-    if (!in_mask(t, kConvTypes)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     if (ctx.in_dtype(1) != t) {
       return ctx.fail(Code::kInvalidModel, "input 'W' has dtype ", dtype_name(ctx.in_dtype(1)),
                       " but 'X' has ", dtype_name(t));
@@ -197,7 +196,7 @@ class ConvKernel final : public Kernel {
                          scratch);
       }
     } else {
-      ONYX_TRY(dispatch<kConvTypes>(x.dtype(), [&](auto tag) {
+      ONYX_TRY(dispatch<kMaskFloat3>(x.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         prims::conv_ref<T>(shape_, x.data_as<T>(), w.data_as<T>(), has_bias_ ? ctx.input(2).data_as<T>() : nullptr,
                            static_cast<T*>(conv_out));
@@ -205,7 +204,7 @@ class ConvKernel final : public Kernel {
       }));
     }
     if (!fused_) return Status();
-    return dispatch<kConvTypes>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat3>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       apply_epilogue<T>(ctx, static_cast<const T*>(conv_out), y.data_as<T>());
       return Status();
@@ -538,7 +537,7 @@ class ConvTransposeKernel final : public Kernel {
       return ctx.fail(Code::kInvalidModel, "ConvTranspose needs inputs 'X' and 'W'");
     }
     const DType t = ctx.in_dtype(0);
-    if (!in_mask(t, kConvTypes)) return ctx.unsupported_dtype(0, t);
+    if (!in_mask(t, kMaskFloat3)) return ctx.unsupported_dtype(0, t);
     ONYX_TRY(nn::expect_dtype(ctx, 1, t, "W"));
     const Dims& xs = ctx.in_shape(0);
     const Dims& ws = ctx.in_shape(1);
@@ -689,7 +688,7 @@ class ConvTransposeKernel final : public Kernel {
                                  ctx.scratch());
       return Status();
     }
-    return dispatch<kConvTypes>(x.dtype(), [&](auto tag) {
+    return dispatch<kMaskFloat3>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       prims::conv_transpose_ref<T>(shape_, x.data_as<T>(), w.data_as<T>(),
                                    has_bias_ ? ctx.input(2).data_as<T>() : nullptr, y.data_as<T>());

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <memory>
 
+#include "dispatch.h"
+
 namespace onyx::rnn {
 namespace {
 
@@ -76,7 +78,7 @@ Status RecurrentKernel::prepare(PrepareContext& ctx) {
     if (!ctx.has_input(i)) return ctx.fail(Code::kInvalidModel, "input '", kNames[i], "' is missing");
   }
   dtype_ = ctx.in_dtype(kX);
-  if (!in_mask(dtype_, kRnnMask)) return ctx.unsupported_dtype(kX, dtype_);
+  if (!in_mask(dtype_, kMaskFloat3)) return ctx.unsupported_dtype(kX, dtype_);
   for (int i = kW; i < ctx.num_inputs(); ++i) {
     if (i == kSeqLens || !ctx.has_input(i)) continue;
     if (ctx.in_dtype(i) != dtype_) {
@@ -218,7 +220,7 @@ Status RecurrentKernel::prepare(PrepareContext& ctx) {
 }
 
 Status RecurrentKernel::run(RunContext& ctx) {
-  return dispatch_rnn(dtype_, [&](auto tag) {
+  return dispatch<kMaskFloat3>(dtype_, [&](auto tag) {
     using T = typename decltype(tag)::type;
     return run_typed<T>(ctx);
   });

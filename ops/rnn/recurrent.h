@@ -24,24 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "dispatch.h"
 #include "kernel.h"
 
 namespace onyx::rnn {
-
-constexpr DTypeMask kRnnMask = kMaskFloat3;
-
-// Like onyx::dispatch restricted to the recurrent ops' float types, so bodies may do arithmetic.
-template <class F>
-Status dispatch_rnn(DType t, F&& f) {
-  switch (t) {
-    case DType::kFloat32: return f(TypeTag<float>{});
-    case DType::kFloat64: return f(TypeTag<double>{});
-    case DType::kFloat16: return f(TypeTag<Float16>{});
-    default: break;
-  }
-  return error(Code::kUnsupported, "dtype ", dtype_name(t), " is not supported here");
-}
 
 enum class ActKind : uint8_t {
   kRelu,
