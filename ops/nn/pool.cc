@@ -298,9 +298,9 @@ class PoolKernel final : public Kernel {
               return Status();
             }
           }
+          const auto empty = static_cast<T>(std::numeric_limits<Acc>::lowest());
           ctx.parallel_for(parts, [&](int64_t part, int) {
-            prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(),
-                                       static_cast<T>(std::numeric_limits<Acc>::lowest()), part * planes / parts,
+            prims::max_pool_2d<T, Acc>(shape_, x.data_as<T>(), y.data_as<T>(), empty, part * planes / parts,
                                        (part + 1) * planes / parts);
           });
           return Status();

@@ -165,7 +165,8 @@ Status PackedGemm::pack(const simd::SimdKernels& kernels, const float* a, int64_
   // row of C in runs of several panels rather than one. Measured one thread, 8 alternating pairs:
   // MobileNet-v2's 16->96 expansion at 112x112 0.374 -> 0.282 ms and 32->16 projection 0.098 ->
   // 0.082, SqueezeNet's stem 0.386 -> 0.362.
-  group_cols_ = tile_.nr * std::max<int64_t>(1, kPanelBytes / (std::max<int64_t>(kc_, 1) * tile_.nr * static_cast<int64_t>(sizeof(float))));
+  const int64_t panel_bytes = std::max<int64_t>(kc_, 1) * tile_.nr * static_cast<int64_t>(sizeof(float));
+  group_cols_ = tile_.nr * std::max<int64_t>(1, kPanelBytes / panel_bytes);
   // Slice by slice of K: the panels of one slice are one contiguous stream (a late layer's
   // weights come from far caches every run; a sequential stream is what prefetchers follow).
   for (int64_t k0 = 0; k0 < k; k0 += kc_) {
@@ -184,7 +185,7 @@ size_t PackedGemm::scratch_bytes() const {
            static_cast<size_t>(held_cols_ * m_) * sizeof(float) + kAlign;
   }
   // The B panels (a group's, or the held columns'), then the image offsets of one slice's rows.
-  const size_t cols = static_cast<size_t>(std::max(held_cols_, group_cols_));
+  const auto cols = static_cast<size_t>(panel_cols());
   return static_cast<size_t>(kc_) * (cols * sizeof(float) + sizeof(int64_t)) + kAlign;
 }
 
@@ -201,7 +202,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
   const bool in_place =
       b.kernel_h == 1 && b.kernel_w == 1 && b.stride_h == 1 && b.stride_w == 1 && b.in_w == b.out_w;
   const bool hold = !in_place && held_cols_ > 0 && col_end - col_begin <= held_cols_;
-  auto* koffs = reinterpret_cast<int64_t*>(panel + kc_ * std::max(held_cols_, group_cols_));
+  auto* koffs = reinterpret_cast<int64_t*>(panel + kc_ * panel_cols());
   const float* a = panels_.data_as<float>();
   const int64_t m_pad = (m_ + mr - 1) / mr * mr;  // rows of each K slice's panels
   if (k_ == 0) {

@@ -7,6 +7,7 @@
 // (a late layer's 7x7 or 14x14 image) packs all of a K slice's B panels, and A streams once.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -101,6 +102,8 @@ class PackedGemm {
   int64_t m_ = 0, k_ = 0, kc_ = 0;
   int64_t held_cols_ = 0;  // columns whose B panels one slice can hold at once (0: one panel at a time)
   int64_t group_cols_ = 0;  // otherwise the columns packed and multiplied together (see pack())
+  // Columns of B panels the scratch holds (run() and scratch_bytes() must agree).
+  int64_t panel_cols() const { return std::max(held_cols_, group_cols_); }
   bool transposed_ = false;  // tile_ is kernels_->transposed, its rows B's columns (see pack())
   // per K slice of kc_: [ceil(m / MR)][kc][MR], zero rows past m (transposed: NR for MR)
   Tensor panels_;
