@@ -384,17 +384,15 @@ class ConvKernel final : public Kernel {
   // Winograd. Threads take their own blocks when the images have blocks enough: each thread a
   // share of the tile rows sized to its speed (TaskRunner::run_shares), the same part of the
   // image in every layer, so it reads the rows it wrote in the layer before and writes those the
-  // next reads. Otherwise (ResNet-18's 14x14 layers are one block) they share each phase of one
-  // block: input channels, the 16 products, output channels.
+  // next reads. Otherwise (ResNet-18's 14x14 layers are one block) each takes a share of the
+  // output channels, and transforms all of the input itself.
   bool winograd_whole_blocks(int64_t workers) const {
     return workers > 1 && shape_.batch * winograd_->blocks() >= workers;
   }
 
-  // Scratch: each worker's block and own scratch, or one block then each worker's own.
+  // Scratch: each worker's own.
   size_t winograd_scratch_bytes() const {
-    const auto w = static_cast<size_t>(workers_);
-    if (winograd_whole_blocks(workers_)) return align_size(winograd_->scratch_bytes()) * w;
-    return align_size(winograd_->block_scratch_bytes()) + align_size(winograd_->worker_scratch_bytes()) * w;
+    return align_size(winograd_->scratch_bytes()) * static_cast<size_t>(workers_);
   }
 
   void run_winograd(RunContext& ctx) {
@@ -410,36 +408,23 @@ class ConvKernel final : public Kernel {
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * m * c * 9 * out_size < kMinGemmParallelMacs) workers = 1;
     auto* scratch = static_cast<unsigned char*>(ctx.scratch());
+    const size_t per_worker = align_size(wg.scratch_bytes());
     auto image = [&](int64_t n) { return x + n * c * in_size; };
     auto out = [&](int64_t n) { return y + n * m * out_size; };
     auto sum = [&](int64_t n) { return z != nullptr ? z + n * m * out_size : nullptr; };
+    auto own = [&](int worker) { return scratch + static_cast<size_t>(worker) * per_worker; };
     if (workers == 1 || winograd_whole_blocks(workers_)) {
-      // Each thread its share of the images' tile rows, on its own block and own scratch (the
-      // first worker's is where the one-block layout has them).
-      const size_t per_worker = align_size(wg.scratch_bytes());
       nn::share_units(ctx, workers, shape_.batch * wg.tile_rows(), [&](int64_t begin, int64_t end, int worker) {
         nn::for_each_item(begin, end, wg.tile_rows(), [&](int64_t n, int64_t r0, int64_t r1) {
-          wg.run(image(n), out(n), sum(n), ep, scratch + static_cast<size_t>(worker) * per_worker, {r0, r1});
+          wg.run(image(n), out(n), sum(n), ep, own(worker), {r0, r1});
         });
       });
       return;
     }
-    const size_t own_bytes = align_size(wg.worker_scratch_bytes());
-    unsigned char* block = scratch;
-    auto own_of = [&](int worker) {
-      return scratch + align_size(wg.block_scratch_bytes()) + static_cast<size_t>(worker) * own_bytes;
-    };
     for (int64_t n = 0; n < shape_.batch; ++n) {
-      for (int64_t i = 0; i < wg.blocks(); ++i) {
-        const prims::Winograd3x3::Rows b = wg.block(i);
-        ctx.parallel_shares(c, 1, [&](int64_t c0, int64_t c1, int worker) {
-          wg.transform_input(image(n), b, c0, c1, block, own_of(worker));
-        });
-        ctx.parallel_for(16, [&](int64_t e, int worker) { wg.multiply(b, static_cast<int>(e), block, own_of(worker)); });
-        ctx.parallel_shares(m, 1, [&](int64_t m0, int64_t m1, int worker) {
-          wg.transform_output(b, m0, m1, out(n), sum(n), ep, block, own_of(worker));
-        });
-      }
+      ctx.parallel_shares(m, wg.channel_grain(), [&](int64_t m0, int64_t m1, int worker) {
+        wg.run(image(n), out(n), sum(n), ep, own(worker), {0, wg.tile_rows()}, m0, m1);
+      });
     }
   }
 

@@ -142,13 +142,11 @@ size_t Winograd3x3::worker_scratch_bytes() const {
 
 size_t Winograd3x3::scratch_bytes() const { return align_size(block_scratch_bytes()) + worker_scratch_bytes(); }
 
-void Winograd3x3::transform_input(const float* x, Rows block, int64_t c_begin, int64_t c_end,
-                                  void* block_scratch, void* own) const {
+void Winograd3x3::transform_input(const float* x, const Block& b, void* own) const {
   // V: per channel, the block's rows split into even and odd columns of the padded image (each
   // row once, straight from x: on small images, padding a copy and splitting each tile row's four
   // rows cost more than the transform); per tile row, its four rows transformed; element i of
   // the tile goes to matrix i, row = input channel, column = tile.
-  const Block b = block_at(block, block_scratch);
   const int64_t tw = tiles_w_, cols = tw + 1, window = 2 * (b.t1 - b.t0) + 2;
   float* even = own_at(own).columns;
   float* odd = even + window * cols;
@@ -176,7 +174,7 @@ void Winograd3x3::transform_input(const float* x, Rows block, int64_t c_begin, i
       std::fill(sp.out + r * cols + sp.j1, sp.out + (r + 1) * cols, 0.0f);
     }
   }
-  for (int64_t ch = c_begin; ch < c_end; ++ch) {
+  for (int64_t ch = 0; ch < c_; ++ch) {
     const float* plane = x + ch * in_h_ * in_w_;
     for (const Split& sp : splits) {
       if (r1 > r0 && sp.j1 > sp.j0) {
@@ -191,19 +189,17 @@ void Winograd3x3::transform_input(const float* x, Rows block, int64_t c_begin, i
   }
 }
 
-void Winograd3x3::multiply(Rows block, int e, void* block_scratch, void* own) const {
+void Winograd3x3::multiply(const Block& b, int e, int64_t m_begin, int64_t m_end, void* own) const {
   // The sum over input channels: product e = U_e [m x c] * V_e [c x nt].
-  const Block b = block_at(block, block_scratch);
   gemm_[e].run(BSource::matrix(b.v + e * b.vs, c_, b.nt, b.nt), b.prod + e * b.ps, b.nt, false, simd::TileEpilogue{},
-               own_at(own).gemm, 0, b.nt);
+               own_at(own).gemm, 0, b.nt, m_begin, m_end);
 }
 
-void Winograd3x3::transform_output(Rows block, int64_t m_begin, int64_t m_end, float* y, const float* z,
-                                   const simd::TileEpilogue& ep, void* block_scratch, void* own) const {
+void Winograd3x3::transform_output(const Block& b, int64_t m_begin, int64_t m_end, float* y, const float* z,
+                                   const simd::TileEpilogue& ep, void* own) const {
   // Y: per output channel and tile row, the 2x2 outputs of every tile (as even and odd
   // columns of the top and bottom rows), then interleaved into the output with Z, the bias and
   // the clamp (only outputs that exist: the last tile row or column may overhang).
-  const Block b = block_at(block, block_scratch);
   const int64_t tw = tiles_w_, ow = out_w_;
   float* quads = own_at(own).columns;  // [4][tw]: top even, top odd, bottom even, bottom odd
   for (int64_t i = m_begin; i < m_end; ++i) {
@@ -222,14 +218,16 @@ void Winograd3x3::transform_output(Rows block, int64_t m_begin, int64_t m_end, f
 }
 
 void Winograd3x3::run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
-                      Rows rows) const {
+                      Rows rows, int64_t m_begin, int64_t m_end) const {
+  if (m_end < 0 || m_end > m_) m_end = m_;
+  if (m_begin >= m_end) return;
   void* own = static_cast<unsigned char*>(scratch) + align_size(block_scratch_bytes());
   const int64_t n = rows.end - rows.begin, blocks = (n + block_rows_ - 1) / block_rows_;
   for (int64_t i = 0; i < blocks; ++i) {
-    const Rows block{rows.begin + i * n / blocks, rows.begin + (i + 1) * n / blocks};
-    transform_input(x, block, 0, c_, scratch, own);
-    for (int e = 0; e < 16; ++e) multiply(block, e, scratch, own);
-    transform_output(block, 0, m_, y, z, ep, scratch, own);
+    const Block b = block_at({rows.begin + i * n / blocks, rows.begin + (i + 1) * n / blocks}, scratch);
+    transform_input(x, b, own);
+    for (int e = 0; e < 16; ++e) multiply(b, e, m_begin, m_end, own);
+    transform_output(b, m_begin, m_end, y, z, ep, own);
   }
 }
 

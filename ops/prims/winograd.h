@@ -8,9 +8,9 @@
 // subtract and halve, so the result differs from the direct sum by rounding alone.
 //
 // Tiles are processed in blocks of whole tile rows, sized so a block's transformed input and
-// products stay in the near caches. Threads either take blocks of their own (each its share of
-// the image's rows) or share each phase of one block (input channels, the 16 products, output
-// channels), so none of them streams all the weights or repeats work.
+// products stay in the near caches. Threads take blocks of their own (each its share of the
+// image's rows) or, on an image of one block, output channels of their own (each its share of
+// the weights, and all of the input transform).
 #pragma once
 
 #include <algorithm>
@@ -46,32 +46,21 @@ class Winograd3x3 {
   // Whether the products run as C^T = V^T U^T (PackedGemm::transposed()).
   bool transposed() const { return gemm_[0].transposed(); }
   int64_t blocks() const { return (tiles_h_ + block_rows_ - 1) / block_rows_; }
-  Rows block(int64_t i) const { return {i * block_rows_, std::min(tiles_h_, (i + 1) * block_rows_)}; }
 
-  // A block runs in three phases; each splits into ranges that threads can share, and must end
-  // on every thread before the next begins. They use a block scratch (the block's transformed
-  // input and products, one per block in flight) and each thread's own scratch.
-  size_t block_scratch_bytes() const;
-  size_t worker_scratch_bytes() const;
-  // V for input channels [c_begin, c_end) of block `block` of the image x ([c][in_h][in_w]).
-  // Each channel's rows that the block reads are split into even and odd columns, zero-padded,
-  // in the thread's own scratch: no padded copy of the image, and a thread reads only the rows
-  // of its blocks (on two cores, a padded copy that both wrote made each read the other's half,
-  // slowly).
-  void transform_input(const float* x, Rows block, int64_t c_begin, int64_t c_end, void* block_scratch,
-                       void* own) const;
-  // Product e (of 16): the transformed weights' matrix e times V's.
-  void multiply(Rows block, int e, void* block_scratch, void* own) const;
-  // y ([m][out_h][out_w]) for output channels [m_begin, m_end) of the block's outputs, [+ z, of
-  // y's layout, when not null (it may be y)], then the epilogue (bias per output channel, clamp).
-  void transform_output(Rows block, int64_t m_begin, int64_t m_end, float* y, const float* z,
-                        const simd::TileEpilogue& ep, void* block_scratch, void* own) const;
+  // Output channels are split between threads in multiples of this (the products' tile rows).
+  int64_t channel_grain() const { return gemm_[0].tile_rows(); }
 
-  // All three phases of tile rows `rows` on one thread (in blocks of near-equal rows, none longer
-  // than block(0)), with scratch_bytes() of scratch.
+  // All three phases of tile rows `rows` for output channels [m_begin, m_end) (m_begin a
+  // multiple of channel_grain(); m_end -1 means all) on one thread, in blocks of near-equal rows
+  // none longer than pack() chose, with scratch_bytes() of scratch. Threads split an image that has
+  // too few blocks for each its own by output channels: each transforms every input channel
+  // itself, and nothing one thread writes is read by another. (Sharing each phase instead, with
+  // input channels, the 16 products and output channels split in turn, made every thread read
+  // what the others had just written, twice a layer: on two vCPUs in different core complexes
+  // the transforms then ran 2-3 times slower per channel than on one thread.)
   size_t scratch_bytes() const;
-  void run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch,
-           Rows rows) const;
+  void run(const float* x, float* y, const float* z, const simd::TileEpilogue& ep, void* scratch, Rows rows,
+           int64_t m_begin = 0, int64_t m_end = -1) const;
 
  private:
   const simd::SimdKernels* kernels_ = nullptr;  // the table the GEMMs and transforms are from
@@ -91,6 +80,20 @@ class Winograd3x3 {
 
   struct Block;
   Block block_at(Rows rows, void* block_scratch) const;
+  // A block's transformed input and products, and a thread's own scratch (columns, GEMM panel).
+  size_t block_scratch_bytes() const;
+  size_t worker_scratch_bytes() const;
+
+  // The three phases of one block. V for every input channel of the block of the image x
+  // ([c][in_h][in_w]): each channel's rows that the block reads are split into even and odd
+  // columns, zero-padded, in the thread's own scratch (no padded copy of the image).
+  void transform_input(const float* x, const Block& b, void* own) const;
+  // Rows [m_begin, m_end) of product e (of 16): the transformed weights' matrix e times V's.
+  void multiply(const Block& b, int e, int64_t m_begin, int64_t m_end, void* own) const;
+  // y ([m][out_h][out_w]) for output channels [m_begin, m_end) of the block's outputs, [+ z, of
+  // y's layout, when not null (it may be y)], then the epilogue (bias per output channel, clamp).
+  void transform_output(const Block& b, int64_t m_begin, int64_t m_end, float* y, const float* z,
+                        const simd::TileEpilogue& ep, void* own) const;
 };
 
 }  // namespace onyx::prims
