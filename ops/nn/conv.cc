@@ -266,7 +266,7 @@ class ConvKernel final : public Kernel {
     hp_ = one_d ? 1 : (shape_.out[0] - 1) * shape_.strides[0] + (shape_.kernel[0] - 1) * shape_.dilations[0] + 1;
     wp_ = (shape_.out[axis_w] - 1) * shape_.strides[axis_w] + (shape_.kernel[axis_w] - 1) * shape_.dilations[axis_w] + 1;
     pad_ = pad_top_ > 0 || pad_left_ > 0 || hp_ > ih || wp_ > iw;
-    if (use_winograd()) {
+    if (use_winograd(*kernels)) {
       // Winograd pads the rows each block reads itself.
       winograd_ = std::make_unique<prims::Winograd3x3>();
       pad_ = false;
@@ -286,13 +286,15 @@ class ConvKernel final : public Kernel {
     return Status();
   }
 
-  // Winograd F(2x2, 3x3) pays (bench/conv_bench) for 3x3 stride-1 layers with at least 64 input
-  // and output channels on images of at least 14x14 outputs (ResNet-18's first three stages);
-  // fewer channels make its GEMMs too short, smaller images leave too few tiles for its 16
-  // matrices of weights (1.8x the direct kernel's) to be worth streaming.
-  bool use_winograd() const {
-    return prims::Winograd3x3::applies(shape_) && shape_.in_channels >= 64 && shape_.out_channels >= 64 &&
-           shape_.out[0] * shape_.out[1] >= 196;
+  // Winograd F(2x2, 3x3) pays (bench/conv_bench) for 3x3 stride-1 layers with enough input
+  // channels (the ISA's winograd_min_channels: 16 with AVX-512, 64 elsewhere), at least 64
+  // output channels and images of at least 14x14 outputs (ResNet-18's first three stages,
+  // SqueezeNet's 55x55 and 27x27 fire modules); fewer channels make its GEMMs too short, smaller
+  // images leave too few tiles for its 16 matrices of weights (1.8x the direct kernel's) to be
+  // worth streaming.
+  bool use_winograd(const simd::SimdKernels& kernels) const {
+    return prims::Winograd3x3::applies(shape_) && shape_.in_channels >= kernels.winograd_min_channels &&
+           shape_.out_channels >= 64 && shape_.out[0] * shape_.out[1] >= 196;
   }
 
   // A thread's scratch on the packed path: the GEMM's, then (at padded_offset()) its padded copy

@@ -133,8 +133,11 @@ const SimdKernels* kernels_avx512() {
   // The transposed tile, 7 x 2 vectors: ResNet-18's layer4 3x3 convolutions in the model, one
   // thread, 5.2 ms against 5.45 for 7 x 3 and 5.6 for 7 x 4 (two threads: 3.0 against 3.45;
   // 512 channels share out as 8 + 8 panels of 32, not 6 + 5 of 48).
-  static const SimdKernels table = make_kernels<xsimd::avx512f>(Isa::kAvx512, Tiles<12, 2, 8, 3, 8, 2>{},
-                                                                TransposedTile<7, 2>{});
+  static const SimdKernels table = [] {
+    SimdKernels k = make_kernels<xsimd::avx512f>(Isa::kAvx512, Tiles<12, 2, 8, 3, 8, 2>{}, TransposedTile<7, 2>{});
+    k.winograd_min_channels = 16;
+    return k;
+  }();
   return &table;
 }
 
