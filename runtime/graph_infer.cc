@@ -91,8 +91,8 @@ class NoSubgraphs final : public SubgraphProvider {
 
 // Runs a prepared kernel on constant inputs; the outputs own their memory.
 Status evaluate(Kernel& kernel, const Node& node, const std::vector<const Value*>& inputs,
-                const std::vector<PrepareContext::OutputDecl>& decls, size_t scratch_bytes,
-                std::vector<Value>* results) {
+                const PrepareContext& pctx, std::vector<Value>* results) {
+  const auto& decls = pctx.outputs();
   results->assign(node.outputs.size(), Value());
   std::vector<Value*> outs(node.outputs.size(), nullptr);
   for (size_t i = 0; i < node.outputs.size(); ++i) {
@@ -102,6 +102,7 @@ Status evaluate(Kernel& kernel, const Node& node, const std::vector<const Value*
     (*results)[i] = Value::of(*t);
     outs[i] = &(*results)[i];
   }
+  const size_t scratch_bytes = pctx.scratch_block_bytes();
   std::vector<uint8_t> scratch(scratch_bytes + kArenaAlignment);
   void* sp = nullptr;
   if (scratch_bytes != 0) {
@@ -110,7 +111,7 @@ Status evaluate(Kernel& kernel, const Node& node, const std::vector<const Value*
     sp = std::align(kArenaAlignment, scratch_bytes, sp, space);
   }
   EvalContext ctx;
-  ctx.bind(&node, inputs, std::move(outs), sp, scratch_bytes);
+  ctx.bind(&node, inputs, std::move(outs), ScratchPlace::block(sp, pctx.scratch_bytes(), pctx.worker_scratch_bytes()));
   return kernel.run(ctx);
 }
 
@@ -235,7 +236,7 @@ Inference infer_graph(const Model& model, const Graph& graph, const InferOptions
       evaluated = true;
     } else if (options.evaluate && all_tensors && all_constant && kernel->deterministic() &&
                out_bytes <= options.evaluate_limit_bytes) {
-      st = evaluate(*kernel, node, values, decls, pctx.scratch_bytes(), &results);
+      st = evaluate(*kernel, node, values, pctx, &results);
       if (!st.ok()) {
         r.problems.push_back({idx, st});
         r.skipped[idx] = true;

@@ -367,6 +367,11 @@ Status GraphRunner::prepare() {
   std::vector<BufferRequest> requests;
   std::vector<std::pair<int, int>> request_owner;  // (slot id, or -1 - step pos for scratch)
   static_elements_ = 0;
+  // Scratch: on one thread each step's (shared and the worker's) is planned with the tensors,
+  // over dead ones. On more, each worker's own is one region per worker after them, as large as
+  // the most any step asks, the same memory in every step (ScratchPlace).
+  const int workers = options_.task_runner != nullptr ? options_.task_runner->workers() : 1;
+  size_t worker_stride = 0;
   for (size_t pos = 0; pos < steps_.size(); ++pos) {
     Step& s = steps_[pos];
     std::vector<size_t> out_bytes;
@@ -380,8 +385,11 @@ Status GraphRunner::prepare() {
       requests.push_back({out_bytes[i], static_cast<int>(pos), last});
       request_owner.push_back({id, 0});
     }
-    if (s.scratch_bytes != 0) {
-      requests.push_back({s.scratch_bytes, static_cast<int>(pos), static_cast<int>(pos)});
+    const size_t step_scratch =
+        workers > 1 ? s.scratch_bytes : ScratchPlace::block_bytes(s.scratch_bytes, s.worker_scratch_bytes, 1);
+    if (workers > 1) worker_stride = std::max(worker_stride, ScratchPlace::round(s.worker_scratch_bytes));
+    if (step_scratch != 0) {
+      requests.push_back({step_scratch, static_cast<int>(pos), static_cast<int>(pos)});
       request_owner.push_back({-1, static_cast<int>(pos)});
     }
   }
@@ -389,7 +397,8 @@ Status GraphRunner::prepare() {
   std::vector<InPlace> in_place;
   if (options_.optimize && prims::fast_paths_enabled()) in_place = plan_in_place_concats(requests, request_owner);
   MemoryPlan plan = plan_memory(requests);
-  arena_bytes_ = plan.peak_bytes;
+  const size_t workers_at = ScratchPlace::round(plan.peak_bytes);
+  arena_bytes_ = workers_at + worker_stride * static_cast<size_t>(workers);
   uint64_t folded = 0;
   for (const Slot& sl : slots_) folded += sl.storage == Storage::kConstant ? sl.value.tensor.nbytes() : 0;
   if (arena_bytes_ + folded > options_.limits.max_total_bytes) {
@@ -416,8 +425,18 @@ Status GraphRunner::prepare() {
     for (int id : s.inputs) ins.push_back(id < 0 ? nullptr : &value_of(id));
     std::vector<Value*> outs;
     for (int id : s.outputs) outs.push_back(id < 0 ? nullptr : &slots_[id].value);
-    void* scratch = s.scratch_bytes ? arena_ + s.scratch_offset : nullptr;
-    s.ctx->bind(s.node, std::move(ins), std::move(outs), scratch, s.scratch_bytes);
+    ScratchPlace place;
+    if (workers > 1) {
+      place.shared = s.scratch_bytes != 0 ? arena_ + s.scratch_offset : nullptr;
+      place.shared_size = s.scratch_bytes;
+      if (s.worker_scratch_bytes != 0) {
+        place.workers = arena_ + workers_at;
+        place.worker_stride = worker_stride;
+      }
+    } else if (s.scratch_bytes != 0 || s.worker_scratch_bytes != 0) {
+      place = ScratchPlace::block(arena_ + s.scratch_offset, s.scratch_bytes, s.worker_scratch_bytes);
+    }
+    s.ctx->bind(s.node, std::move(ins), std::move(outs), place);
     s.ctx->planned = true;
   }
   prepared_ = true;
@@ -543,12 +562,12 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
   }
   if (options_.fold_constants && inputs_const && s.kernel->deterministic() &&
       total <= options_.limits.max_fold_bytes) {
-    s.scratch_bytes = pctx.scratch_bytes();
     return fold_step(s, pctx);
   }
 
   s.mode = Mode::kStatic;
   s.scratch_bytes = pctx.scratch_bytes();
+  s.worker_scratch_bytes = pctx.worker_scratch_bytes();
   for (size_t i = 0; i < s.outputs.size(); ++i) {
     int id = s.outputs[i];
     if (id < 0) continue;
@@ -584,16 +603,17 @@ Status GraphRunner::fold_step(Step& s, PrepareContext& pctx) {
     slots_[id].known = true;
     outs[i] = &slots_[id].value;
   }
-  std::vector<uint8_t> scratch(s.scratch_bytes + kArenaAlignment);
-  void* sp = s.scratch_bytes ? scratch.data() : nullptr;
+  const size_t bytes = pctx.scratch_block_bytes();
+  std::vector<uint8_t> scratch(bytes + kArenaAlignment);
+  void* sp = bytes != 0 ? scratch.data() : nullptr;
   if (sp != nullptr) {
     size_t space = scratch.size();
-    sp = std::align(kArenaAlignment, s.scratch_bytes, sp, space);
+    sp = std::align(kArenaAlignment, bytes, sp, space);
   }
   StepContext ctx;
   ctx.set_limits(&options_.limits, iterations_);
   ctx.set_task_runner(options_.task_runner);
-  ctx.bind(s.node, std::move(ins), std::move(outs), sp, s.scratch_bytes);
+  ctx.bind(s.node, std::move(ins), std::move(outs), ScratchPlace::block(sp, pctx.scratch_bytes(), pctx.worker_scratch_bytes()));
   ctx.planned = true;
   ONYX_TRY(s.kernel->run(ctx).with_context(where(s)));
   s.mode = Mode::kSkip;
@@ -669,7 +689,7 @@ Status GraphRunner::run_dynamic(Step& s) {
     }
   }
   if (all_values) return Status();
-  size_t scratch = pctx.scratch_bytes();
+  size_t scratch = pctx.scratch_block_bytes();
   if (s.heap_scratch.size() < scratch + kArenaAlignment) s.heap_scratch.resize(scratch + kArenaAlignment);
   void* sp = nullptr;
   if (scratch != 0) {
@@ -677,7 +697,8 @@ Status GraphRunner::run_dynamic(Step& s) {
     size_t space = s.heap_scratch.size();
     sp = std::align(kArenaAlignment, scratch, sp, space);
   }
-  s.ctx->bind(s.node, std::move(ins), std::move(outs), sp, scratch);
+  s.ctx->bind(s.node, std::move(ins), std::move(outs),
+              ScratchPlace::block(sp, pctx.scratch_bytes(), pctx.worker_scratch_bytes()));
   s.ctx->planned = false;
   s.ctx->limit_error = Status();
   s.ctx->new_run();

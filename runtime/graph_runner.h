@@ -82,7 +82,8 @@ class GraphRunner {
     std::vector<int> captures; // slots the node's subgraphs read (implicit inputs)
     std::unique_ptr<StepSubgraphs> subgraphs;
     Mode mode = Mode::kStatic;
-    size_t scratch_bytes = 0;
+    size_t scratch_bytes = 0;         // shared (PrepareContext::request_scratch)
+    size_t worker_scratch_bytes = 0;  // each worker's own (request_worker_scratch)
     size_t scratch_offset = 0;
     std::unique_ptr<StepContext> ctx;
     std::vector<uint8_t> heap_scratch;  // dynamic steps only

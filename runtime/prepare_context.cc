@@ -12,6 +12,7 @@ void PrepareContext::reset(const Node* node, int since_version, int64_t opset,
   missing_output_ = -1;
   dynamic_ = false;
   scratch_bytes_ = 0;
+  worker_scratch_bytes_ = 0;
 }
 
 PrepareContext::OutputDecl* PrepareContext::declare(int i) {

@@ -191,8 +191,9 @@ TEST_CASE("threads: outputs are bitwise those of one thread, run after run") {
   // Threads take shares sized to their measured speeds, so the split moves from run to run; no
   // output may depend on it. Each layer is over the size that splits work: a padded conv by
   // output columns, max pooling by rows, a Winograd conv (+ Z) by tile rows, a stride-2 conv
-  // by output channels.
-  auto m = image_model(16, 48, 48);
+  // by output channels, a Winograd conv of one block (14x14) by output channels. On two or more
+  // threads each has its own scratch, apart from the tensors (ScratchPlace).
+  auto m = image_model(16, 56, 56);
   Graph& g = m->graph;
   uint32_t state = 12345;
   auto next = [&] {
@@ -208,6 +209,7 @@ TEST_CASE("threads: outputs are bitwise those of one thread, run after run") {
   g.initializers.push_back({"b1", filled({64}, 0.1f), ""});
   g.initializers.push_back({"w2", filled({64, 64, 3, 3}, 0.1f), ""});
   g.initializers.push_back({"w3", filled({128, 64, 3, 3}, 0.1f), ""});
+  g.initializers.push_back({"w4", filled({64, 128, 3, 3}, 0.1f), ""});
   const std::vector<int64_t> pad1{1, 1, 1, 1};
   g.nodes.push_back(op("Conv", {"x", "w1", "b1"}, {"c1"}, {attr_ints("pads", pad1)}));
   g.nodes.push_back(op("Relu", {"c1"}, {"r1"}));
@@ -215,9 +217,10 @@ TEST_CASE("threads: outputs are bitwise those of one thread, run after run") {
   g.nodes.push_back(op("Conv", {"p", "w2"}, {"c2"}, {attr_ints("pads", pad1)}));
   g.nodes.push_back(op("Add", {"c2", "p"}, {"s"}));
   g.nodes.push_back(op("Relu", {"s"}, {"r2"}));
-  g.nodes.push_back(op("Conv", {"r2", "w3"}, {"y"}, {attr_ints("pads", pad1), attr_ints("strides", {2, 2})}));
+  g.nodes.push_back(op("Conv", {"r2", "w3"}, {"c3"}, {attr_ints("pads", pad1), attr_ints("strides", {2, 2})}));
+  g.nodes.push_back(op("Conv", {"c3", "w4"}, {"y"}, {attr_ints("pads", pad1)}));
   g.outputs.push_back(output_info("y"));
-  std::vector<float> x(16 * 48 * 48);
+  std::vector<float> x(16 * 56 * 56);
   for (float& e : x) e = next();
   std::vector<float> want;
   for (int threads : {1, 2, 3}) {
@@ -225,12 +228,12 @@ TEST_CASE("threads: outputs are bitwise those of one thread, run after run") {
     SessionOptions o;
     o.threads = threads;
     auto s = Session::create(m, o).value();
-    REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {1, 16, 48, 48}, x.data())).ok());
+    REQUIRE(s->set_input("x", Tensor::view(DType::kFloat32, {1, 16, 56, 56}, x.data())).ok());
     for (int run = 0; run < (threads == 1 ? 1 : 8); ++run) {
       CAPTURE(run);
       REQUIRE(s->run().ok());
       const Tensor& y = *s->output("y");
-      REQUIRE(y.shape() == Dims{1, 128, 12, 12});
+      REQUIRE(y.shape() == Dims{1, 64, 14, 14});
       if (want.empty()) want.assign(y.data_as<float>(), y.data_as<float>() + y.numel());
       CHECK(std::memcmp(y.data(), want.data(), want.size() * sizeof(float)) == 0);
     }

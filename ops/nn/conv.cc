@@ -143,12 +143,18 @@ class ConvKernel final : public Kernel {
     if (t == DType::kFloat32) {
       workers_ = ctx.workers();
       ONYX_TRY(pack_weights(ctx));
-      // Depthwise convolutions split channels between threads, each with its own scratch.
+      // The Winograd, packed and depthwise paths split the work between threads, each with its
+      // own scratch.
       const bool depthwise = prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise;
-      scratch = winograd_ ? winograd_scratch_bytes()
-                : !packed_.empty() ? packed_worker_bytes() * workers_
-                : depthwise      ? align_size(prims::conv_scratch_bytes(shape_)) * static_cast<size_t>(workers_)
-                                 : prims::conv_scratch_bytes(shape_);
+      if (winograd_) {
+        ctx.request_worker_scratch(winograd_->scratch_bytes());
+      } else if (!packed_.empty()) {
+        ctx.request_worker_scratch(packed_worker_bytes());
+      } else if (depthwise) {
+        ctx.request_worker_scratch(prims::conv_scratch_bytes(shape_));
+      } else {
+        scratch = prims::conv_scratch_bytes(shape_);
+      }
     }
     if (t == DType::kFloat16) {
       Widened wd{static_cast<size_t>(numel(xs)), static_cast<size_t>(*wn), has_bias_ ? static_cast<size_t>(m) : 0,
@@ -189,7 +195,7 @@ class ConvKernel final : public Kernel {
                   });
     } else if (x.dtype() == DType::kFloat32) {
       if (prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise) {
-        if (run_depthwise(ctx, static_cast<float*>(conv_out), scratch)) return Status();
+        if (run_depthwise(ctx, static_cast<float*>(conv_out))) return Status();
       } else {
         prims::conv_fast(shape_, x.data_as<float>(), w.data_as<float>(),
                          has_bias_ ? ctx.input(2).data_as<float>() : nullptr, static_cast<float*>(conv_out),
@@ -336,15 +342,14 @@ class ConvKernel final : public Kernel {
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinGemmParallelMacs) workers = 1;
-    const size_t per_worker = packed_worker_bytes(), padded_at = padded_offset();  // whole cache lines: no line shared
-    auto* scratch = static_cast<unsigned char*>(ctx.scratch());
+    const size_t padded_at = padded_offset();
     const int64_t images = shape_.batch * shape_.group;
     const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
     const bool whole = workers == 1 || images >= 4 * workers;
     const bool split_rows = !whole && tiles < 4 * workers && row_tiles >= 2 * workers;
     const int64_t per_image = whole ? 1 : split_rows ? row_tiles : tiles;
     nn::share_units(ctx, workers, images * per_image, [&](int64_t first, int64_t last, int worker) {
-      unsigned char* own = scratch + static_cast<size_t>(worker) * per_worker;
+      auto* own = static_cast<unsigned char*>(ctx.worker_scratch(worker));
       nn::for_each_item(first, last, per_image, [&](int64_t image, int64_t p0, int64_t p1) {
         const int64_t n = image / shape_.group, g = image % shape_.group;
         // This run's rows and columns of the product.
@@ -392,11 +397,6 @@ class ConvKernel final : public Kernel {
     return workers > 1 && shape_.batch * winograd_->blocks() >= workers;
   }
 
-  // Scratch: each worker's own.
-  size_t winograd_scratch_bytes() const {
-    return align_size(winograd_->scratch_bytes()) * static_cast<size_t>(workers_);
-  }
-
   void run_winograd(RunContext& ctx) {
     const float* x = ctx.input(0).data_as<float>();
     float* y = ctx.output(0).data_as<float>();
@@ -409,12 +409,10 @@ class ConvKernel final : public Kernel {
     ep.bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * m * c * 9 * out_size < kMinGemmParallelMacs) workers = 1;
-    auto* scratch = static_cast<unsigned char*>(ctx.scratch());
-    const size_t per_worker = align_size(wg.scratch_bytes());
     auto image = [&](int64_t n) { return x + n * c * in_size; };
     auto out = [&](int64_t n) { return y + n * m * out_size; };
     auto sum = [&](int64_t n) { return z != nullptr ? z + n * m * out_size : nullptr; };
-    auto own = [&](int worker) { return scratch + static_cast<size_t>(worker) * per_worker; };
+    auto own = [&](int worker) { return ctx.worker_scratch(worker); };
     if (workers == 1 || winograd_whole_blocks(workers_)) {
       nn::share_units(ctx, workers, shape_.batch * wg.tile_rows(), [&](int64_t begin, int64_t end, int worker) {
         nn::for_each_item(begin, end, wg.tile_rows(), [&](int64_t n, int64_t r0, int64_t r1) {
@@ -434,7 +432,7 @@ class ConvKernel final : public Kernel {
   // on the threads, each with its own scratch. When there is no Z, the SIMD clamp applies the
   // activation to each range as it is written (NaN becomes the bound, as apply_epilogue does).
   // Returns whether the output is final; otherwise apply_epilogue still has to run.
-  bool run_depthwise(RunContext& ctx, float* y, void* scratch) {
+  bool run_depthwise(RunContext& ctx, float* y) {
     const float* x = ctx.input(0).data_as<float>();
     const float* w = ctx.input(1).data_as<float>();
     const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
@@ -445,12 +443,11 @@ class ConvKernel final : public Kernel {
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
     if (shape_.batch * shape_.out_channels * out_size * k_size < kMinParallelMacs) workers = 1;
     const int64_t parts = workers == 1 ? 1 : std::min<int64_t>(channels, 2 * workers);
-    const size_t per_worker = align_size(prims::conv_scratch_bytes(shape_));
     const simd::SimdKernels* kernels = simd::kernels();
     const bool fast = prims::fast_paths_enabled();
     const bool clamp = fast && fused_ && !has_sum_ && act_.clamp && kernels != nullptr;
     if (!fast) {
-      prims::conv_fast(shape_, x, w, bias, y, scratch);  // the reference, on one thread
+      prims::conv_fast(shape_, x, w, bias, y, ctx.worker_scratch(0));  // the reference, on one thread
     } else {
       ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
         const int64_t n = task / parts, part = task % parts;
@@ -458,7 +455,7 @@ class ConvKernel final : public Kernel {
         block_range(channels, simd::kMaxChannelLanes, part, parts, &c0, &c1);
         if (c0 == c1) return;
         prims::conv_depthwise(shape_, n, c0, c1, x, w, bias, y,
-                              static_cast<unsigned char*>(scratch) + static_cast<size_t>(worker) * per_worker,
+                              ctx.worker_scratch(worker),
                               prims::OutputClamp{clamp, act_.lo, act_.hi});
       });
     }

@@ -255,7 +255,7 @@ class PoolKernel final : public Kernel {
              prims::max_pool_lanes_applies(shape_);
     workers_ = ctx.workers();
     if (lanes_) {
-      ctx.request_scratch(prims::align_size(prims::max_pool_lanes_scratch_bytes(shape_)) * static_cast<size_t>(workers_));
+      ctx.request_worker_scratch(prims::max_pool_lanes_scratch_bytes(shape_));
     }
     return Status();
   }
@@ -288,12 +288,11 @@ class PoolKernel final : public Kernel {
               // Parts in whole lane blocks of planes, one scratch block per thread.
               const int64_t blocks = (planes + simd::kMaxChannelLanes - 1) / simd::kMaxChannelLanes;
               const int64_t lane_parts = std::min(parts, blocks);
-              const size_t own = prims::align_size(prims::max_pool_lanes_scratch_bytes(shape_));
               ctx.parallel_for(lane_parts, [&](int64_t part, int worker) {
                 int64_t p0 = 0, p1 = 0;
                 block_range(planes, simd::kMaxChannelLanes, part, lane_parts, &p0, &p1);
                 prims::max_pool_lanes(shape_, x.data_as<float>(), y.data_as<float>(), p0, p1,
-                                      static_cast<unsigned char*>(ctx.scratch()) + static_cast<size_t>(worker) * own);
+                                      ctx.worker_scratch(worker));
               });
               return Status();
             }
@@ -336,7 +335,7 @@ class PoolKernel final : public Kernel {
   Dims pads_end_;
   bool count_include_pad_ = false;
   bool column_major_ = false;
-  bool lanes_ = false;  // max pooling with channels in the lanes, scratch requested for workers_
+  bool lanes_ = false;  // max pooling with channels in the lanes, with each worker's scratch
   int workers_ = 1;
   double p_ = 2.0;
 };
