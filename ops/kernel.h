@@ -33,7 +33,7 @@ namespace onyx {
 // threads the executor gives each worker the same memory in every step, touched by no other
 // thread: when a step's scratch lay in the shared arena, over tensors that other threads had
 // written, each worker first had to take those cache lines over from the other core, and on two
-// vCPUs in different core complexes that made SqueezeNet 1.1's two-thread run 6% slower.
+// vCPUs in different core complexes that made SqueezeNet 1.1's two-thread run 3-6% slower.
 struct ScratchPlace {
   static constexpr size_t kAlign = 64;  // each part starts on a cache line
   static size_t round(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
