@@ -25,6 +25,7 @@
 #include "onyx/status.h"
 #include "onyx/tensor.h"
 #include "onyx/value.h"
+#include "prims/align.h"
 
 namespace onyx {
 
@@ -35,24 +36,23 @@ namespace onyx {
 // written, each worker first had to take those cache lines over from the other core, and on two
 // vCPUs in different core complexes that made SqueezeNet 1.1's two-thread run 3-6% slower.
 struct ScratchPlace {
-  static constexpr size_t kAlign = 64;  // each part starts on a cache line
-  static size_t round(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
   void* shared = nullptr;
   size_t shared_size = 0;
   unsigned char* workers = nullptr;
   size_t worker_stride = 0;
-  // Bytes of one block holding both (shared, then `workers` workers'), as block() lays it out.
+  // Bytes of one block holding both (shared, then `workers` workers', each part on whole cache
+  // lines), as block() lays it out.
   static size_t block_bytes(size_t shared, size_t per_worker, int workers) {
-    return round(shared) + round(per_worker) * static_cast<size_t>(workers < 1 ? 1 : workers);
+    return prims::align_size(shared) + prims::align_size(per_worker) * static_cast<size_t>(workers < 1 ? 1 : workers);
   }
-  // Both in one block at p (kAlign-aligned, block_bytes() long; null when that is 0).
+  // Both in one block at p (prims::kAlign-aligned, block_bytes() long; null when that is 0).
   static ScratchPlace block(void* p, size_t shared, size_t per_worker) {
     ScratchPlace s;
     s.shared = shared != 0 ? p : nullptr;
     s.shared_size = shared;
     if (per_worker != 0 && p != nullptr) {
-      s.workers = static_cast<unsigned char*>(p) + round(shared);
-      s.worker_stride = round(per_worker);
+      s.workers = static_cast<unsigned char*>(p) + prims::align_size(shared);
+      s.worker_stride = prims::align_size(per_worker);
     }
     return s;
   }
@@ -196,10 +196,9 @@ class PrepareContext {
   bool is_dynamic() const { return dynamic_; }
   size_t scratch_bytes() const { return scratch_bytes_; }
   size_t worker_scratch_bytes() const { return worker_scratch_bytes_; }
-  // Both in one block (ScratchPlace::block).
-  size_t scratch_block_bytes() const {
-    return ScratchPlace::block_bytes(scratch_bytes_, worker_scratch_bytes_, workers_);
-  }
+  // For a step run off the plan: its scratch as one block (ScratchPlace::block) in `buffer`,
+  // which grows when it is short.
+  ScratchPlace scratch_in(std::vector<uint8_t>* buffer) const;
   const std::vector<OutputDecl>& outputs() const { return outputs_; }
   std::vector<InputInfo>& mutable_inputs() { return inputs_; }
   // After prepare(): an error if the kernel declared an output the node does not name (a

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "kernel.h"
-#include "onyx/memory_planner.h"
 #include "registry.h"
 
 namespace onyx {
@@ -102,16 +101,9 @@ Status evaluate(Kernel& kernel, const Node& node, const std::vector<const Value*
     (*results)[i] = Value::of(*t);
     outs[i] = &(*results)[i];
   }
-  const size_t scratch_bytes = pctx.scratch_block_bytes();
-  std::vector<uint8_t> scratch(scratch_bytes + kArenaAlignment);
-  void* sp = nullptr;
-  if (scratch_bytes != 0) {
-    sp = scratch.data();
-    size_t space = scratch.size();
-    sp = std::align(kArenaAlignment, scratch_bytes, sp, space);
-  }
+  std::vector<uint8_t> scratch;
   EvalContext ctx;
-  ctx.bind(&node, inputs, std::move(outs), ScratchPlace::block(sp, pctx.scratch_bytes(), pctx.worker_scratch_bytes()));
+  ctx.bind(&node, inputs, std::move(outs), pctx.scratch_in(&scratch));
   return kernel.run(ctx);
 }
 

@@ -370,7 +370,7 @@ Status GraphRunner::prepare() {
   // Scratch: on one thread each step's (shared and the worker's) is planned with the tensors,
   // over dead ones. On more, each worker's own is one region per worker after them, as large as
   // the most any step asks, the same memory in every step (ScratchPlace).
-  const int workers = options_.task_runner != nullptr ? options_.task_runner->workers() : 1;
+  const int workers = this->workers();
   size_t worker_stride = 0;
   for (size_t pos = 0; pos < steps_.size(); ++pos) {
     Step& s = steps_[pos];
@@ -387,7 +387,7 @@ Status GraphRunner::prepare() {
     }
     const size_t step_scratch =
         workers > 1 ? s.scratch_bytes : ScratchPlace::block_bytes(s.scratch_bytes, s.worker_scratch_bytes, 1);
-    if (workers > 1) worker_stride = std::max(worker_stride, ScratchPlace::round(s.worker_scratch_bytes));
+    if (workers > 1) worker_stride = std::max(worker_stride, prims::align_size(s.worker_scratch_bytes));
     if (step_scratch != 0) {
       requests.push_back({step_scratch, static_cast<int>(pos), static_cast<int>(pos)});
       request_owner.push_back({-1, static_cast<int>(pos)});
@@ -397,7 +397,7 @@ Status GraphRunner::prepare() {
   std::vector<InPlace> in_place;
   if (options_.optimize && prims::fast_paths_enabled()) in_place = plan_in_place_concats(requests, request_owner);
   MemoryPlan plan = plan_memory(requests);
-  const size_t workers_at = ScratchPlace::round(plan.peak_bytes);
+  const size_t workers_at = prims::align_size(plan.peak_bytes);
   arena_bytes_ = workers_at + worker_stride * static_cast<size_t>(workers);
   uint64_t folded = 0;
   for (const Slot& sl : slots_) folded += sl.storage == Storage::kConstant ? sl.value.tensor.nbytes() : 0;
@@ -523,7 +523,7 @@ Status GraphRunner::prepare_step(Step& s, int pos, PrepareContext& pctx, std::ve
 
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, false));
   pctx.set_scope(graph_, s.subgraphs.get());
-  pctx.set_workers(options_.task_runner != nullptr ? options_.task_runner->workers() : 1);
+  pctx.set_workers(workers());
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   ONYX_TRY(pctx.check_outputs().with_context(where(s)));
   if (pctx.is_dynamic()) return mark_dynamic();
@@ -603,17 +603,11 @@ Status GraphRunner::fold_step(Step& s, PrepareContext& pctx) {
     slots_[id].known = true;
     outs[i] = &slots_[id].value;
   }
-  const size_t bytes = pctx.scratch_block_bytes();
-  std::vector<uint8_t> scratch(bytes + kArenaAlignment);
-  void* sp = bytes != 0 ? scratch.data() : nullptr;
-  if (sp != nullptr) {
-    size_t space = scratch.size();
-    sp = std::align(kArenaAlignment, bytes, sp, space);
-  }
+  std::vector<uint8_t> scratch;
   StepContext ctx;
   ctx.set_limits(&options_.limits, iterations_);
   ctx.set_task_runner(options_.task_runner);
-  ctx.bind(s.node, std::move(ins), std::move(outs), ScratchPlace::block(sp, pctx.scratch_bytes(), pctx.worker_scratch_bytes()));
+  ctx.bind(s.node, std::move(ins), std::move(outs), pctx.scratch_in(&scratch));
   ctx.planned = true;
   ONYX_TRY(s.kernel->run(ctx).with_context(where(s)));
   s.mode = Mode::kSkip;
@@ -650,7 +644,7 @@ Status GraphRunner::run_dynamic(Step& s) {
   pctx.set_limits(&options_.limits);
   pctx.reset(s.node, s.op.since_version, model_->opset(s.node->domain), input_infos(s, true));
   pctx.set_scope(graph_, s.subgraphs.get());
-  pctx.set_workers(options_.task_runner != nullptr ? options_.task_runner->workers() : 1);
+  pctx.set_workers(workers());
   ONYX_TRY(s.kernel->prepare(pctx).with_context(where(s)));
   ONYX_TRY(pctx.check_outputs().with_context(where(s)));
   const auto& decls = pctx.outputs();
@@ -689,16 +683,7 @@ Status GraphRunner::run_dynamic(Step& s) {
     }
   }
   if (all_values) return Status();
-  size_t scratch = pctx.scratch_block_bytes();
-  if (s.heap_scratch.size() < scratch + kArenaAlignment) s.heap_scratch.resize(scratch + kArenaAlignment);
-  void* sp = nullptr;
-  if (scratch != 0) {
-    sp = s.heap_scratch.data();
-    size_t space = s.heap_scratch.size();
-    sp = std::align(kArenaAlignment, scratch, sp, space);
-  }
-  s.ctx->bind(s.node, std::move(ins), std::move(outs),
-              ScratchPlace::block(sp, pctx.scratch_bytes(), pctx.worker_scratch_bytes()));
+  s.ctx->bind(s.node, std::move(ins), std::move(outs), pctx.scratch_in(&s.heap_scratch));
   s.ctx->planned = false;
   s.ctx->limit_error = Status();
   s.ctx->new_run();

@@ -98,6 +98,8 @@ class GraphRunner {
 
   GraphRunner() = default;
   std::string where(const Step& s) const;
+  // Threads the kernels may use (the session's task runner's, else 1).
+  int workers() const { return options_.task_runner != nullptr ? options_.task_runner->workers() : 1; }
   const Value& value_of(int id) const {
     return slots_[id].outer != nullptr ? *slots_[id].outer : slots_[id].value;
   }

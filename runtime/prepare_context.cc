@@ -15,6 +15,13 @@ void PrepareContext::reset(const Node* node, int since_version, int64_t opset,
   worker_scratch_bytes_ = 0;
 }
 
+ScratchPlace PrepareContext::scratch_in(std::vector<uint8_t>* buffer) const {
+  const size_t bytes = ScratchPlace::block_bytes(scratch_bytes_, worker_scratch_bytes_, workers_);
+  if (bytes == 0) return ScratchPlace{};
+  if (buffer->size() < bytes + prims::kAlign) buffer->resize(bytes + prims::kAlign);
+  return ScratchPlace::block(prims::align_ptr(buffer->data()), scratch_bytes_, worker_scratch_bytes_);
+}
+
 PrepareContext::OutputDecl* PrepareContext::declare(int i) {
   if (i < 0 || static_cast<size_t>(i) >= outputs_.size() || node_->outputs[static_cast<size_t>(i)].empty()) {
     if (missing_output_ < 0) missing_output_ = i;
