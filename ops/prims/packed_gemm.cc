@@ -6,6 +6,7 @@
 
 #include "prims/align.h"
 #include "prims/epilogue.h"
+#include "prims/prefetch.h"
 
 namespace onyx::prims {
 namespace {
@@ -247,10 +248,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
         // The first group of a slice brings the weights in from far caches (a late layer's do not
         // stay in the near ones between runs): ask for the panel kPrefetchPanels ahead.
         if (g0 == col_begin && i0 + kPrefetchPanels * mr < row_end) {
-          const auto* ahead = reinterpret_cast<const char*>(a + k0 * m_pad + (i0 + kPrefetchPanels * mr) * kc);
-          for (int64_t off = 0; off < kc * mr * static_cast<int64_t>(sizeof(float)); off += 64) {
-            __builtin_prefetch(ahead + off);
-          }
+          prefetch_read(a + k0 * m_pad + (i0 + kPrefetchPanels * mr) * kc, static_cast<size_t>(kc * mr) * sizeof(float));
         }
         simd::TileEpilogue tile_ep = ep;
         if (ep.bias != nullptr) tile_ep.bias = ep.bias + i0;
