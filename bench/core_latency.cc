@@ -5,7 +5,7 @@
 // and so bounds what two threads can gain (bench/RESULTS.md, issue notes). Then how fast CPU A
 // reads a tensor-sized buffer (default 448 KiB: MobileNet-v2's 14x14x576 activations) that it
 // wrote itself, against one that CPU B just wrote: what a layer pays when its input was written
-// on the other core.
+// on the other core; and how fast A writes it again after each of those, or after B read it.
 //   core_latency [CPU_A CPU_B] [ROUND_TRIPS] [KIB]
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -27,26 +28,25 @@ bool pin(int cpu) {
   return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
 
-// Median seconds CPU `reader` takes to sum `floats` floats that CPU `writer` has just written
-// (each write and read in its own pinned thread, one after the other).
-double read_seconds(int writer, int reader, float* data, size_t floats, int repeats) {
+// Runs f on `cpu` in a thread of its own and waits for it.
+void on(int cpu, const std::function<void()>& f) {
+  std::thread([&] {
+    pin(cpu);
+    f();
+  }).join();
+}
+
+// Median seconds `pass` takes on CPU `cpu` right after `setup` (which pins its own threads).
+double median_seconds(int cpu, const std::function<void(int)>& setup, const std::function<void()>& pass, int repeats) {
   std::vector<double> times;
-  volatile float sink = 0;
   for (int r = 0; r < repeats; ++r) {
-    std::thread([&] {
-      pin(writer);
-      for (size_t i = 0; i < floats; ++i) data[i] = static_cast<float>(i + static_cast<size_t>(r));
-    }).join();
-    std::thread([&] {
-      pin(reader);
+    setup(r);
+    on(cpu, [&] {
       const auto start = std::chrono::steady_clock::now();
-      float sum = 0;
-      for (size_t i = 0; i < floats; i += 16) sum += data[i];  // one float per 64-byte line
-      sink = sum;
+      pass();
       times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }).join();
+    });
   }
-  (void)sink;
   std::nth_element(times.begin(), times.begin() + static_cast<long>(times.size() / 2), times.end());
   return times[times.size() / 2];
 }
@@ -92,9 +92,37 @@ int main(int argc, char** argv) {
   }
   const size_t floats = static_cast<size_t>(kib) * 1024 / sizeof(float);
   std::vector<float> data(floats);
-  const double own = read_seconds(a, a, data.data(), floats, 31), other_core = read_seconds(b, a, data.data(), floats, 31);
+  volatile float sink = 0;
+  float value = 0;
+  auto write = [&] {
+    value += 1;
+    for (size_t i = 0; i < floats; ++i) data[i] = value;
+  };
+  auto read = [&] {
+    float sum = 0;
+    for (size_t i = 0; i < floats; i += 16) sum += data[i];  // one float per 64-byte line
+    sink = sum;
+  };
+  auto written_by = [&](int cpu) { return [&, cpu](int) { on(cpu, write); }; };
+  const double own = median_seconds(a, written_by(a), read, 31), other_core = median_seconds(a, written_by(b), read, 31);
   const double gb = static_cast<double>(floats * sizeof(float)) / 1e9;
   std::printf("CPU %d reads %ld KiB written by itself in %.1f us (%.1f GB/s), by CPU %d in %.1f us (%.1f GB/s): %.1fx\n", a,
               kib, own * 1e6, gb / own, b, other_core * 1e6, gb / other_core, other_core / own);
+  // Writing it again: what a layer's output pays when its buffer was last written, or read, by the
+  // other core. A line this core wrote and the other then read is present here but not writable:
+  // each store waits for the other core to drop its copy, and a prefetch does not help.
+  const double rewrite_own = median_seconds(a, written_by(a), write, 31);
+  const double rewrite_other = median_seconds(a, written_by(b), write, 31);
+  const double rewrite_shared = median_seconds(
+      a,
+      [&](int) {
+        on(a, write);
+        on(b, read);
+      },
+      write, 31);
+  std::printf("CPU %d rewrites it in %.1f us after writing it itself, %.1f us after CPU %d wrote it, %.1f us after "
+              "writing it itself and CPU %d reading it\n",
+              a, rewrite_own * 1e6, rewrite_other * 1e6, b, rewrite_shared * 1e6, b);
+  (void)sink;
   return 0;
 }
