@@ -37,10 +37,10 @@ void on(int cpu, const std::function<void()>& f) {
 }
 
 // Median seconds `pass` takes on CPU `cpu` right after `setup` (which pins its own threads).
-double median_seconds(int cpu, const std::function<void(int)>& setup, const std::function<void()>& pass, int repeats) {
+double median_seconds(int cpu, const std::function<void()>& setup, const std::function<void()>& pass, int repeats) {
   std::vector<double> times;
   for (int r = 0; r < repeats; ++r) {
-    setup(r);
+    setup();
     on(cpu, [&] {
       const auto start = std::chrono::steady_clock::now();
       pass();
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < floats; i += 16) sum += data[i];  // one float per 64-byte line
     sink = sum;
   };
-  auto written_by = [&](int cpu) { return [&, cpu](int) { on(cpu, write); }; };
+  auto written_by = [&](int cpu) { return [&, cpu] { on(cpu, write); }; };
   const double own = median_seconds(a, written_by(a), read, 31), other_core = median_seconds(a, written_by(b), read, 31);
   const double gb = static_cast<double>(floats * sizeof(float)) / 1e9;
   std::printf("CPU %d reads %ld KiB written by itself in %.1f us (%.1f GB/s), by CPU %d in %.1f us (%.1f GB/s): %.1fx\n", a,
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   const double rewrite_other = median_seconds(a, written_by(b), write, 31);
   const double rewrite_shared = median_seconds(
       a,
-      [&](int) {
+      [&] {
         on(a, write);
         on(b, read);
       },
