@@ -15,12 +15,13 @@ void ShareSpeeds::split(int64_t units, int64_t grain, int64_t* bounds) const {
   grain = std::max<int64_t>(grain, 1);
   double total = 0;
   for (int w = 0; w < workers_; ++w) total += speed(w);
-  // Cumulative, so that the runs tile [0, units) whatever the rounding.
+  // Each end from the one before, so that the runs tile [0, units) whatever the rounding.
   double before = 0;
   bounds[0] = 0;
   for (int w = 0; w < workers_; ++w) {
     before += speed(w);
-    bounds[w + 1] = w + 1 == workers_ ? units : std::max(share_end(units, grain, before, total), bounds[w]);
+    bounds[w + 1] = w + 1 == workers_ ? units
+                                      : share_end(units, grain, bounds[w], before, speed(w), speed(w + 1), total);
   }
 }
 

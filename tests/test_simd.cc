@@ -984,6 +984,9 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
   // Grains: the first run ends on the nearest multiple of 8 (13 grains, 9.74 of them to worker
   // 0), the last at the units.
   CHECK(split(speeds, 101, 8) == std::vector<int64_t>{0, 80, 101});
+  // Of the grain ends either side of the exact one (12.75 of 17), the one that keeps the longer
+  // run shorter: 12 + 5 take 8 and 10 units' time at these speeds, the nearest, 16 + 1, 10.7 and 2.
+  CHECK(split(speeds, 17, 4) == std::vector<int64_t>{0, 12, 17});
   // Runs under kMinTimed, or not run by their owner (0), teach nothing.
   const double short_runs[2] = {1e-6, 1e-6};
   speeds.update(bounds, short_runs);
@@ -998,8 +1001,10 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
   }
   const std::vector<int64_t> stalled = split(speeds, 1000, 1);
   CHECK(stalled[2] - stalled[1] > 0);
-  // Three workers, equal speeds: equal runs that tile the units.
+  // Three workers, equal speeds: equal runs that tile the units. Two, with a last grain of 1:
+  // 2 + 3 (4 + 1 has the nearer end).
   CHECK(split(ShareSpeeds(3), 10, 1) == std::vector<int64_t>{0, 3, 7, 10});
+  CHECK(split(ShareSpeeds(2), 5, 2) == std::vector<int64_t>{0, 2, 5});
 }
 
 namespace {

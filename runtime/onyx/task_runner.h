@@ -9,14 +9,27 @@ namespace onyx {
 
 class ShareSpeeds;
 
-// Where run w's share of [0, units) ends, for runs in whole grains in proportion to the workers'
-// speeds: `before` is the summed speed of runs 0..w, `total` that of all (equal speeds: w + 1
-// and workers()). The last run ends at units. One rule for the equal split below and the
-// measured one (ShareSpeeds::split).
-inline int64_t share_end(int64_t units, int64_t grain, double before, double total) {
-  const int64_t grains = (units + grain - 1) / grain;
-  const auto g = static_cast<int64_t>(static_cast<double>(grains) * before / total + 0.5);
-  return before >= total ? units : g * grain < units ? g * grain : units;
+// Where run w of [0, units) ends, for runs in whole grains in proportion to the workers' speeds:
+// it begins at `begin` and runs at `speed`, the next at `next`; `before` is the summed speed of
+// runs 0..w, `total` that of all (equal speeds: 1, 1, w + 1 and workers()). Of the two grain
+// ends either side of its exact end, the one that leaves the longer of run w and run w + 1 (to
+// its exact end) shorter, the later on a tie; the last run ends at units. (The nearest end is
+// not that: 14 tile rows at speeds 0.65 and 1 are 5.5 + 8.5, and 6 + 8 keeps the first thread
+// 9.2 rows' time where 5 + 9 keeps the second 9; 5 units in grains of 2 are 4 + 1 where 2 + 3
+// is shorter.) One rule for the equal split below and the measured one (ShareSpeeds::split).
+inline int64_t share_end(int64_t units, int64_t grain, int64_t begin, double before, double speed, double next,
+                         double total) {
+  if (before >= total) return units;
+  const double end = static_cast<double>(units) * before / total;
+  const double next_end = static_cast<double>(units) * (before + next) / total;
+  int64_t lo = static_cast<int64_t>(end / static_cast<double>(grain)) * grain;
+  lo = lo < begin ? begin : lo > units ? units : lo;
+  const int64_t hi = lo + grain < units ? lo + grain : units;
+  auto longer = [&](int64_t e) {
+    const double mine = static_cast<double>(e - begin) / speed, theirs = (next_end - static_cast<double>(e)) / next;
+    return mine > theirs ? mine : theirs;
+  };
+  return longer(lo) < longer(hi) ? lo : hi;
 }
 
 class TaskRunner {
@@ -49,9 +62,13 @@ class TaskRunner {
     } job{units, grain < 1 ? 1 : grain, workers(), fn, context};
     run(job.workers, [](void* c, int64_t w, int worker) {
       const Job& j = *static_cast<const Job*>(c);
+      // Run w's bounds, as ShareSpeeds::split makes them at equal speeds (each end from the one before).
       const auto total = static_cast<double>(j.workers);
-      const int64_t b = w == 0 ? 0 : share_end(j.units, j.grain, static_cast<double>(w), total);
-      const int64_t e = share_end(j.units, j.grain, static_cast<double>(w + 1), total);
+      int64_t b = 0, e = 0;
+      for (int64_t v = 0; v <= w; ++v) {
+        b = e;
+        e = share_end(j.units, j.grain, b, static_cast<double>(v + 1), 1.0, 1.0, total);
+      }
       if (b < e) j.fn(j.context, b, e, worker);
     }, &job);
   }
