@@ -981,8 +981,8 @@ TEST_CASE("share speeds: a worker measured slower gets a shorter run, in whole g
   CHECK(std::fabs(speeds.speed(1) / speeds.speed(0) - 1.0 / 3.0) < 0.02);
   CHECK(std::fabs(speeds.speed(0) + speeds.speed(1) - 2.0) < 1e-9);
   CHECK(split(speeds, 100, 1) == std::vector<int64_t>{0, 75, 100});
-  // Grains: the first run ends on the nearest multiple of 8 (13 grains, 9.74 of them to worker
-  // 0), the last at the units.
+  // Grains: the first run ends on a multiple of 8 (its exact end is 75.75 of 101: 80 + 21 take
+  // 53.3 and 42 units' time at these speeds, 72 + 29 48 and 58), the last at the units.
   CHECK(split(speeds, 101, 8) == std::vector<int64_t>{0, 80, 101});
   // Of the grain ends either side of the exact one (12.75 of 17), the one that keeps the longer
   // run shorter: 12 + 5 take 8 and 10 units' time at these speeds, the nearest, 16 + 1, 10.7 and 2.
