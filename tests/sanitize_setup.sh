@@ -7,18 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 dir=${1:-build-asan}
 
-packages=(clang libclang-rt-14-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "sanitize_setup: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  [ "${ONYX_APT_UPDATED:-0}" = 1 ] || $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+tools/apt_install.sh clang libclang-rt-14-dev
 
 if [ ! -f "$dir/build.ninja" ]; then
   # -O1 keeps the sanitizers' reports exact and the build short; -g1 gives line numbers.

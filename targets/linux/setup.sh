@@ -37,17 +37,8 @@ apt_update() {  # a partly failing update (one lagging index) still leaves usabl
 }
 
 # Host tools: the native build's packages (tools/setup.sh), the cross compiler and qemu-user.
-packages=(g++ meson ninja-build pkg-config cmake protobuf-compiler libprotobuf-dev libeigen3-dev
-          libxsimd-dev doctest-dev "g++-$triple" qemu-user)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  apt_update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+tools/apt_install.sh --no-install-recommends g++ meson ninja-build pkg-config cmake protobuf-compiler \
+  libprotobuf-dev libeigen3-dev libxsimd-dev doctest-dev "g++-$triple" qemu-user
 command -v "$qemu" >/dev/null || { echo "setup: $qemu not found after installing qemu-user" >&2; exit 1; }
 
 # Target packages for the sysroot, each pinned to the version installed on the host.
