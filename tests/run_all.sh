@@ -2,7 +2,8 @@
 # Sets up, builds and runs every test of Onyx: unit tests, the C API example against the
 # installed library, bad-input CLI tests, the reference models in ../shared/models and the
 # ONNX conformance suite against tests/conformance/expected.txt (twice: fast primitives, then
-# scalar references only), the hostile-input corpus and the sanitizer job (tests/run_sanitize.sh).
+# scalar references only), models exported from torchvision, the hostile-input corpus, the cross
+# and Cortex-M targets and the sanitizer job (tests/run_sanitize.sh).
 # The last line sums them all:
 # "N passed, N failed".
 set -u
@@ -85,6 +86,14 @@ grep -vE '^(PASS|SKIP) ' "$log/conf_ref.txt" | tail -40; add_counts "$log/conf_r
 if [ -d ../shared/models ]; then
   ONYX_REFERENCE_KERNELS=1 build/tools/onyx test --atol 1e-4 ../shared/models > "$log/models_ref.txt" 2>&1
   cat "$log/models_ref.txt"; add_counts "$log/models_ref.txt"
+fi
+
+# Real models exported from torchvision (13 architectures, torch's outputs the reference) on 1
+# and 2 threads; installs python3-torch. ONYX_SKIP_TORCHVISION=1 leaves it out.
+if [ "${ONYX_SKIP_TORCHVISION:-0}" != 1 ]; then
+  echo "== torchvision models exported by torch (tests/torchvision/run.sh)"
+  tests/torchvision/run.sh > "$log/torchvision.txt" 2>&1
+  grep -vE '\] PASS ' "$log/torchvision.txt" | tail -40; add_counts "$log/torchvision.txt"
 fi
 
 # The three jobs below (cross targets, Cortex-M, sanitizers) install their own toolchains and
