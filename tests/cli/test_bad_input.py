@@ -55,6 +55,17 @@ def case(name, args, *fragments, stdin=None):
         passed += 1
 
 
+def expect(name, problems):
+    """A case that must succeed: `problems` lists what went wrong (empty: passed)."""
+    global passed, failed
+    if problems:
+        print(f"FAIL {name}: {'; '.join(problems)}")
+        failed += 1
+    else:
+        print(f"ok {name}")
+        passed += 1
+
+
 def main():
     d = tempfile.mkdtemp(prefix="onyx_bad_")
     p = lambda n: os.path.join(d, n)
@@ -147,6 +158,26 @@ def main():
     save(m, p("ext/symlink.onnx"))
     case("external data through a symlink leaving the folder", ["run", p("ext/symlink.onnx"), "--random"], "'w'",
          "link.bin")
+
+    # Output names are not paths: run --output-dir writes each inside the folder, never over
+    # another (a hostile "../escaped", PyTorch's "/a/b" and a "_a_b" that maps to the same file).
+    names = ["../escaped", "/a/b", "_a_b"]
+    m = graph_model([helper.make_node(op, ["x"], [n], name=f"n{i}") for i, (op, n) in enumerate(zip(("Relu", "Neg", "Abs"), names))],
+                    [vi("x", TensorProto.FLOAT, [5])], [vi(n, TensorProto.FLOAT, [5]) for n in names])
+    save(m, p("names.onnx"))
+    r = subprocess.run([ONYX, "run", p("names.onnx"), "--random", "--output-dir", p("names_out")], capture_output=True,
+                       text=True, timeout=60)
+    written = sorted(os.listdir(p("names_out"))) if os.path.isdir(p("names_out")) else []
+    problems = [] if r.returncode == 0 else [f"exit status {r.returncode}: {(r.stderr + r.stdout).strip()[:200]}"]
+    if os.path.exists(p("escaped.npy")):
+        problems.append("wrote escaped.npy outside --output-dir")
+    if written != ["_._escaped.npy", "_a_b.npy", "_a_b_2.npy"]:
+        problems.append(f"wrote {written}")
+    else:
+        relu, neg, absolute = (np.load(p(f"names_out/{f}")) for f in ("_._escaped.npy", "_a_b.npy", "_a_b_2.npy"))
+        if not (np.array_equal(relu, np.maximum(-neg, 0)) and np.array_equal(absolute, np.abs(neg))):
+            problems.append("files hold the wrong outputs")
+    expect("run --output-dir with output names that are paths", problems)
 
     case("test on a folder without tests", ["test", d], "no test folders")
     os.makedirs(p("no_model"))

@@ -1,6 +1,10 @@
 // onyx run: run a model once on inputs from files (or random ones) and print the outputs.
 #include <sys/stat.h>
 
+#include <cctype>
+#include <set>
+#include <string>
+
 #include "cli.h"
 #include "npy.h"
 
@@ -11,7 +15,25 @@ static const char* kRunHelp =
     "\n"
     "Runs MODEL once. Inputs come from .npy files or ONNX TensorProto .pb files; with --random\n"
     "the inputs not given are generated (symbolic dims set to 1). Each output is summarised on\n"
-    "stdout and, with --output-dir, written as DIR/<output name>.npy.\n";
+    "stdout and, with --output-dir, written as DIR/<output name>.npy, where characters of the\n"
+    "name other than letters, digits, '-', '_' and '.' (and a leading '.') become '_'\n"
+    "(\"/layer1/Relu_output_0\" is written as _layer1_Relu_output_0.npy), and a name that\n"
+    "comes out the same as an earlier one gets _2, _3, ... before .npy.\n";
+
+// The file name output `name` is written to in --output-dir: a name never leaves the folder or
+// makes a subfolder (PyTorch names tensors "/layer1/Relu_output_0"; a hostile model may name
+// one "../../x"), and two outputs never share a file.
+static std::string output_file_name(const std::string& name, std::set<std::string>* used) {
+  std::string base;
+  for (char c : name) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || (c == '.' && !base.empty());
+    base += keep ? c : '_';
+  }
+  if (base.empty()) base = "_";
+  std::string file = base + ".npy";
+  for (int k = 2; !used->insert(file).second; ++k) file = str_cat(base, "_", k, ".npy");
+  return file;
+}
 
 int cmd_run(int argc, char** argv) {
   Result<Args> args = parse_args(argc, argv, 2, {"--input", "--output-dir", "--seed"}, {"--random", "--help", "-h"});
@@ -80,6 +102,7 @@ int cmd_run(int argc, char** argv) {
 
   std::string out_dir = args->get("--output-dir");
   if (!out_dir.empty()) ::mkdir(out_dir.c_str(), 0755);
+  std::set<std::string> files;
   for (const ValueInfo& vi : s.outputs()) {
     const Value* v = s.output_value(vi.name);
     if (v == nullptr) continue;
@@ -90,7 +113,7 @@ int cmd_run(int argc, char** argv) {
     const Tensor& t = v->tensor;
     std::printf("%s: %s = %s\n", vi.name.c_str(), type_str(t).c_str(), values_str(t).c_str());
     if (!out_dir.empty()) {
-      std::string file = out_dir + "/" + vi.name + ".npy";
+      const std::string file = out_dir + "/" + output_file_name(vi.name, &files);
       Status w = write_npy_file(file, t);
       if (!w.ok()) return fail("run", w);
     }
