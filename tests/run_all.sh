@@ -2,7 +2,7 @@
 # Sets up, builds and runs every test of Onyx: unit tests, the C API example against the
 # installed library, bad-input CLI tests, the reference models in ../shared/models and the
 # ONNX conformance suite against tests/conformance/expected.txt (twice: fast primitives, then
-# scalar references only), models exported from torchvision, the hostile-input corpus, the cross
+# scalar references only), models exported by PyTorch, the hostile-input corpus, the cross
 # and Cortex-M targets and the sanitizer job (tests/run_sanitize.sh).
 # The last line sums them all:
 # "N passed, N failed".
@@ -88,12 +88,12 @@ if [ -d ../shared/models ]; then
   cat "$log/models_ref.txt"; add_counts "$log/models_ref.txt"
 fi
 
-# Real models exported from torchvision (13 architectures, torch's outputs the reference) on 1
-# and 2 threads; installs python3-torch. ONYX_SKIP_TORCHVISION=1 leaves it out.
-if [ "${ONYX_SKIP_TORCHVISION:-0}" != 1 ]; then
-  echo "== torchvision models exported by torch (tests/torchvision/run.sh)"
-  tests/torchvision/run.sh > "$log/torchvision.txt" 2>&1
-  grep -vE '\] PASS ' "$log/torchvision.txt" | tail -40; add_counts "$log/torchvision.txt"
+# Models exported by PyTorch (torchvision architectures and torch.nn layers, torch's outputs
+# the reference) on 1 and 2 threads; installs python3-torch. ONYX_SKIP_TORCH_EXPORT=1 leaves it out.
+if [ "${ONYX_SKIP_TORCH_EXPORT:-0}" != 1 ]; then
+  echo "== models exported by PyTorch (tests/torch_export/run.sh)"
+  tests/torch_export/run.sh > "$log/torch_export.txt" 2>&1
+  grep -vE '\] PASS ' "$log/torch_export.txt" | tail -40; add_counts "$log/torch_export.txt"
 fi
 
 # The three jobs below (cross targets, Cortex-M, sanitizers) install their own toolchains and

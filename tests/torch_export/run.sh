@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Real models exported from torchvision (tests/torchvision/export.py: 13 architectures with
-# random weights, torch's own outputs the reference) through `onyx test` on 1 and 2 threads.
+# Models exported by PyTorch (tests/torch_export/export.py: 13 torchvision architectures and 16
+# small models of torch.nn layers, random weights, torch's own outputs the reference) through
+# `onyx test` on 1 and 2 threads.
 # Installs Debian's python3-torch and python3-torchvision when missing (about 235 MB).
-#   tests/torchvision/run.sh [ONYX]   (default build/tools/onyx)
+#   tests/torch_export/run.sh [ONYX]   (default build/tools/onyx)
 # Ends with "N passed, N failed" (a model that fails to export counts as a failure).
 set -u
 cd "$(dirname "$0")/../.."
 onyx=${1:-build/tools/onyx}
-out=build/torchvision
+out=build/torch_export
 
 tools/apt_install.sh python3-torch python3-torchvision ||
-  { echo "torchvision: could not install python3-torch python3-torchvision"; echo "0 passed, 1 failed"; exit 1; }
+  { echo "torch_export: could not install python3-torch python3-torchvision"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$out"
 mkdir -p "$out"
-/usr/bin/python3 tests/torchvision/export.py "$out" > "$out/export.log" 2>&1
+/usr/bin/python3 tests/torch_export/export.py "$out" > "$out/export.log" 2>&1
 grep -E '^(exported|FAILED) ' "$out/export.log"
 export_failed=$(grep -cE '^FAILED ' "$out/export.log")
 [ "$(grep -cE '^(exported|FAILED) ' "$out/export.log")" -gt 0 ] || { tail -20 "$out/export.log"; export_failed=1; }
