@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sanitizer job: builds Onyx with AddressSanitizer + UndefinedBehaviorSanitizer (clang, any
 # report aborts; see tests/sanitize_setup.sh) into build-asan/ and runs under them: every unit
-# test, the hostile corpus (tests/hostile), the models of ../shared/models, and a short smoke run
+# test, the hostile corpus (tests/hostile), the models of ../shared/models and of
+# build/torch_export (when tests/torch_export/run.sh has made them), and a short smoke run
 # of each libFuzzer target (200,000 executions with seed 1, at most ONYX_FUZZ_SECONDS each,
 # default 120; 0 skips them).
 # The last line is "N passed, N failed".
@@ -55,6 +56,14 @@ if [ -d ../shared/models ]; then
   cat "$log/models.txt"; add_counts "$log/models.txt"
 else
   echo "../shared/models not found: skipped"
+fi
+
+# The PyTorch exports tests/torch_export/run.sh left in build/torch_export (run_all.sh runs it
+# first), on two threads, at its tolerance: 29 real graphs of other shapes and operators.
+if [ -d build/torch_export ]; then
+  echo "== models exported by PyTorch (build/torch_export) under ASan + UBSan, 2 threads"
+  "$build"/tools/onyx test --atol 1e-3 --threads 2 --timeout 600 build/torch_export > "$log/torch_export.txt" 2>&1
+  grep -vE '^PASS ' "$log/torch_export.txt"; add_counts "$log/torch_export.txt"
 fi
 
 if [ "$fuzz_seconds" -gt 0 ]; then
