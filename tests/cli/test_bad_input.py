@@ -159,22 +159,23 @@ def main():
     case("external data through a symlink leaving the folder", ["run", p("ext/symlink.onnx"), "--random"], "'w'",
          "link.bin")
 
-    # Output names are not paths: run --output-dir writes each inside the folder, never over
-    # another (a hostile "../escaped", PyTorch's "/a/b" and a "_a_b" that maps to the same file).
+    # Output names are not paths: run --output-dir (made with its parents) writes each inside the
+    # folder, never over another (a hostile "../escaped", PyTorch's "/a/b" and a "_a_b" that maps
+    # to the same file).
     names = ["../escaped", "/a/b", "_a_b"]
     m = graph_model([helper.make_node(op, ["x"], [n], name=f"n{i}") for i, (op, n) in enumerate(zip(("Relu", "Neg", "Abs"), names))],
                     [vi("x", TensorProto.FLOAT, [5])], [vi(n, TensorProto.FLOAT, [5]) for n in names])
     save(m, p("names.onnx"))
-    r = subprocess.run([ONYX, "run", p("names.onnx"), "--random", "--output-dir", p("names_out")], capture_output=True,
+    r = subprocess.run([ONYX, "run", p("names.onnx"), "--random", "--output-dir", p("names/out")], capture_output=True,
                        text=True, timeout=60)
-    written = sorted(os.listdir(p("names_out"))) if os.path.isdir(p("names_out")) else []
+    written = sorted(os.listdir(p("names/out"))) if os.path.isdir(p("names/out")) else []
     problems = [] if r.returncode == 0 else [f"exit status {r.returncode}: {(r.stderr + r.stdout).strip()[:200]}"]
-    if os.path.exists(p("escaped.npy")):
+    if os.path.exists(p("names/escaped.npy")):
         problems.append("wrote escaped.npy outside --output-dir")
     if written != ["_._escaped.npy", "_a_b.npy", "_a_b_2.npy"]:
         problems.append(f"wrote {written}")
     else:
-        relu, neg, absolute = (np.load(p(f"names_out/{f}")) for f in ("_._escaped.npy", "_a_b.npy", "_a_b_2.npy"))
+        relu, neg, absolute = (np.load(p(f"names/out/{f}")) for f in ("_._escaped.npy", "_a_b.npy", "_a_b_2.npy"))
         if not (np.array_equal(relu, np.maximum(-neg, 0)) and np.array_equal(absolute, np.abs(neg))):
             problems.append("files hold the wrong outputs")
     expect("run --output-dir with output names that are paths", problems)
@@ -190,6 +191,7 @@ def main():
     case("bad option value", ["bench", p("good.onnx"), "--runs", "many"], "--runs")
     case("test with no threads", ["test", d, "--threads", "0"], "--threads", "1..256")
 
+    shutil.rmtree(d, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 
 #include "loader.h"
@@ -116,6 +117,14 @@ double now_ms() {
 bool is_dir(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Status make_dirs(const std::string& path) {
+  if (path.empty() || is_dir(path)) return Status();
+  const size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) ONYX_TRY(make_dirs(path.substr(0, slash)));
+  if (::mkdir(path.c_str(), 0755) == 0 || (errno == EEXIST && is_dir(path))) return Status();
+  return error(Code::kIoError, path, ": cannot create folder: ", std::strerror(errno));
 }
 
 bool is_file(const std::string& path) {

@@ -42,6 +42,8 @@ int fail(const char* cmd, const Status& s);
 double now_ms();
 
 bool is_dir(const std::string& path);
+// Creates folder `path` and the missing folders above it (as mkdir -p).
+Status make_dirs(const std::string& path);
 bool is_file(const std::string& path);
 // The names in a folder (without . and ..), sorted; none when it cannot be read.
 std::vector<std::string> list_dir(const std::string& dir);

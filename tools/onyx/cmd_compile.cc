@@ -1,9 +1,5 @@
 // onyx compile: prepares a model ahead of time into the .onyx format (onyx/compiled_model.h),
 // as a file and/or a C array for firmware, and lists the operators a firmware must link.
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "cli.h"
 #include "npy.h"
@@ -38,11 +34,6 @@ std::string dir_of(const std::string& path) {
   return s == 0 ? "/" : path.substr(0, s);
 }
 
-Status make_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return Status();
-  return error(Code::kIoError, path, ": cannot create folder: ", std::strerror(errno));
-}
-
 Result<std::pair<std::string, Dims>> parse_shape(const std::string& spec) {
   size_t eq = spec.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -73,7 +64,7 @@ Status convert_test_data(const std::string& test_dir, const Model& model, const 
   if (sets.empty()) return error(Code::kNotFound, "no test_data_set_* folder in '", test_dir, "' (--tests wants a test folder)");
   for (const std::string& set_path : sets) {
     const std::string set = set_path.substr(set_path.rfind('/') + 1);
-    ONYX_TRY(make_dir(out_dir + "/" + set));
+    ONYX_TRY(make_dirs(out_dir + "/" + set));
     for (const char* prefix : {"input_", "output_"}) {
       std::vector<std::string> files = numbered_files(set_path, prefix, false);
       const bool is_input = prefix[0] == 'i';
@@ -159,7 +150,7 @@ int cmd_compile(int argc, char** argv) {
   }
   if (args->has("--tests")) {
     const std::string out_dir = args->get("--tests");
-    Status st = make_dir(out_dir);
+    Status st = make_dirs(out_dir);
     if (st.ok()) st = write_blob_file(out_dir + "/model.onyx", *blob);
     if (st.ok()) st = convert_test_data(test_dir, **model, out_dir);
     if (!st.ok()) return fail("compile", st);

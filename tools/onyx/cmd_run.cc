@@ -1,6 +1,4 @@
 // onyx run: run a model once on inputs from files (or random ones) and print the outputs.
-#include <sys/stat.h>
-
 #include <cctype>
 #include <set>
 #include <string>
@@ -101,7 +99,7 @@ int cmd_run(int argc, char** argv) {
   double t2 = now_ms();
 
   std::string out_dir = args->get("--output-dir");
-  if (!out_dir.empty()) ::mkdir(out_dir.c_str(), 0755);
+  if (Status made = make_dirs(out_dir); !made.ok()) return fail("run", made);
   std::set<std::string> files;
   for (const ValueInfo& vi : s.outputs()) {
     const Value* v = s.output_value(vi.name);
