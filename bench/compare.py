@@ -30,6 +30,7 @@ about Onyx), and bench/core_latency (when built) how far apart the two CPUs are.
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -62,8 +63,8 @@ def macs(model_path):
     g = m.graph
     shapes = {}
     for vi in list(g.input) + list(g.value_info) + list(g.output):
-        dims = [d.dim_value if d.HasField("dim_value") else 1 for d in vi.type.tensor_type.shape.dim]
-        shapes[vi.name] = dims
+        if vi.type.tensor_type.HasField("shape"):  # else even the rank is unknown
+            shapes[vi.name] = [d.dim_value if d.HasField("dim_value") else 1 for d in vi.type.tensor_type.shape.dim]
     for t in g.initializer:
         shapes[t.name] = list(t.dims)
     total = 0
@@ -71,22 +72,16 @@ def macs(model_path):
         try:
             if n.op_type == "Conv":
                 w, y = shapes[n.input[1]], shapes[n.output[0]]
-                k = 1
-                for d in w[1:]:
-                    k *= d
-                out = 1
-                for d in y:
-                    out *= d
-                total += out * k
+                total += math.prod(y) * math.prod(w[1:])
+            elif n.op_type == "ConvTranspose":  # every input element times W's [M/group, kernel...]
+                x, w = shapes[n.input[0]], shapes[n.input[1]]
+                total += math.prod(x) * math.prod(w[1:])
             elif n.op_type in ("Gemm", "MatMul"):
                 a, y = shapes[n.input[0]], shapes[n.output[0]]
                 trans_a = any(at.name == "transA" and at.i for at in n.attribute)
                 k = a[-2] if trans_a and n.op_type == "Gemm" else a[-1]
-                out = 1
-                for d in y:
-                    out *= d
-                total += out * k
-        except KeyError:
+                total += math.prod(y) * k
+        except (KeyError, IndexError):  # a shape inference could not give (or a 0-D operand)
             continue
     return total
 
