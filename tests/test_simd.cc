@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <vector>
@@ -195,6 +196,85 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
       }
       CHECK(same);
       CHECK(k.max(pa, n) == mx);
+    }
+  }
+}
+
+namespace {
+
+// Floats apart, counting every representable value between (0 and -0 are 0 apart).
+int64_t ulps_apart(float a, float b) {
+  auto ordered = [](float f) {
+    int32_t i;
+    std::memcpy(&i, &f, sizeof i);
+    return i < 0 ? -static_cast<int64_t>(i & 0x7fffffff) : static_cast<int64_t>(i);
+  };
+  return std::llabs(ordered(a) - ordered(b));
+}
+
+// The exact value, from double precision, rounded once.
+float ref_activation(simd::Activation f, float x, float alpha, float beta) {
+  const double d = x;
+  switch (f) {
+    case simd::Activation::kExp: return static_cast<float>(std::exp(d));
+    case simd::Activation::kSigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-d)));
+    case simd::Activation::kTanh: return static_cast<float>(std::tanh(d));
+    case simd::Activation::kErf: return static_cast<float>(std::erf(d));
+    case simd::Activation::kHardSigmoid: {  // as HardSigmoidOp rounds: alpha * x, + beta, clamp
+      const float prod = alpha * x;
+      const float y = prod + beta;
+      return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
+    }
+    default: {  // kHardSwish as HardSwishOp rounds
+      const float prod = x * (1.0f / 6.0f);
+      const float y = prod + 0.5f;
+      return x * (y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("simd: activations are within 4 ulp of exact (hard ones bit for bit), at awkward sizes, specials included") {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  // Saturation and overflow edges of each function, zeros, infinities, NaN and tiny values.
+  const float specials[] = {0.0f, -0.0f, inf, -inf, nan, 88.0f, 89.0f, -87.0f, -104.0f, 9.0f, -9.0f,
+                            20.0f, -20.0f, 1e-30f, -1e-30f, 3.0f, -3.0f, 0.5f};
+  for (simd::Isa isa : machine_isas()) {
+    const simd::SimdKernels& k = *simd::kernels_for(isa);
+    CAPTURE(simd::isa_name(isa));
+    for (size_t n : kSizes) {
+      CAPTURE(n);
+      std::vector<float> x = random_floats(n + 1, 21, -12.0f, 12.0f), out(n + 1), one(1);
+      for (size_t i = 0; i < n && i < std::size(specials); ++i) x[n - i] = specials[i];  // the tail first
+      for (int fi = 0; fi < static_cast<int>(simd::Activation::kCount); ++fi) {
+        const auto f = static_cast<simd::Activation>(fi);
+        CAPTURE(fi);
+        const bool exact = f == simd::Activation::kHardSigmoid || f == simd::Activation::kHardSwish;
+        k.activation(f, x.data() + 1, out.data() + 1, n, 0.2f, 0.5f);  // one float in: unaligned
+        int64_t worst = 0;
+        bool same_alone = true;
+        for (size_t i = 1; i <= n; ++i) {
+          const float want = ref_activation(f, x[i], 0.2f, 0.5f);
+          const float got = out[i];
+          if (std::isnan(want) || std::isnan(got)) {
+            worst = std::max<int64_t>(worst, std::isnan(want) && std::isnan(got) ? 0 : 1 << 30);
+          } else if (std::fabs(want) < std::numeric_limits<float>::min() &&
+                     std::fabs(got) < std::numeric_limits<float>::min()) {
+            // Results below the normal range (sigmoid(-104), exp(-104)) may flush to zero.
+          } else {
+            worst = std::max(worst, ulps_apart(got, want));
+          }
+          // The same bits computed alone: no dependence on where the vector boundary falls.
+          k.activation(f, &x[i], one.data(), 1, 0.2f, 0.5f);
+          same_alone &= std::memcmp(&one[0], &got, sizeof got) == 0;
+        }
+        CHECK(worst <= (exact ? 0 : 4));
+        CHECK(same_alone);
+        std::vector<float> in_place(x.begin() + 1, x.end());
+        k.activation(f, in_place.data(), in_place.data(), n, 0.2f, 0.5f);
+        CHECK(std::memcmp(in_place.data(), out.data() + 1, n * sizeof(float)) == 0);
+      }
     }
   }
 }

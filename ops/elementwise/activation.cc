@@ -69,6 +69,7 @@ struct CeluOp : UnaryOp {
 
 struct SigmoidOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
+  static constexpr simd::Activation kSimd = simd::Activation::kSigmoid;
   template <class C>
   C operator()(C x) const {
     if (x >= C(0)) return C(1) / (C(1) + std::exp(-x));
@@ -79,18 +80,21 @@ struct SigmoidOp : UnaryOp {
 
 struct TanhOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
+  static constexpr simd::Activation kSimd = simd::Activation::kTanh;
   template <class C>
   C operator()(C x) const { return std::tanh(x); }
 };
 
 struct HardSigmoidOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
+  static constexpr simd::Activation kSimd = simd::Activation::kHardSigmoid;
   float alpha = 0.2f;
   float beta = 0.5f;
   Status init(const PrepareContext& ctx) {
     ONYX_TRY(ctx.attr_float("alpha", &alpha, 0.2f));
     return ctx.attr_float("beta", &beta, 0.5f);
   }
+  std::pair<float, float> simd_args() const { return {alpha, beta}; }
   template <class C>
   C operator()(C x) const {
     const C y = static_cast<C>(alpha) * x + static_cast<C>(beta);
@@ -100,6 +104,7 @@ struct HardSigmoidOp : UnaryOp {
 
 struct HardSwishOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
+  static constexpr simd::Activation kSimd = simd::Activation::kHardSwish;
   template <class C>
   C operator()(C x) const {
     const C y = x * static_cast<C>(1.0f / 6.0f) + C(0.5);

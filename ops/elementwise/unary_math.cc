@@ -49,21 +49,24 @@ struct SignOp : UnaryOp {
   }
 };
 
-// Floating-point only functions of one argument.
-#define ONYX_FLOAT_UNARY(Name, expr)                     \
-  struct Name##Op : UnaryOp {                            \
-    static constexpr DTypeMask kMask = kMaskFloat;       \
-    template <class C>                                   \
-    C operator()(C x) const {                            \
-      return expr;                                       \
-    }                                                    \
+// Floating-point only functions of one argument; ONYX_FLOAT_UNARY_SIMD for those with a
+// simd::Activation kernel.
+#define ONYX_FLOAT_UNARY_SIMD(Name, expr, simd_fn)                  \
+  struct Name##Op : UnaryOp {                                       \
+    static constexpr DTypeMask kMask = kMaskFloat;                  \
+    static constexpr simd::Activation kSimd = simd_fn;              \
+    template <class C>                                              \
+    C operator()(C x) const {                                       \
+      return expr;                                                  \
+    }                                                               \
   };
+#define ONYX_FLOAT_UNARY(Name, expr) ONYX_FLOAT_UNARY_SIMD(Name, expr, simd::Activation::kCount)
 
 ONYX_FLOAT_UNARY(Reciprocal, C(1) / x)
 ONYX_FLOAT_UNARY(Sqrt, std::sqrt(x))
-ONYX_FLOAT_UNARY(Exp, std::exp(x))
+ONYX_FLOAT_UNARY_SIMD(Exp, std::exp(x), simd::Activation::kExp)
 ONYX_FLOAT_UNARY(Log, std::log(x))
-ONYX_FLOAT_UNARY(Erf, std::erf(x))
+ONYX_FLOAT_UNARY_SIMD(Erf, std::erf(x), simd::Activation::kErf)
 ONYX_FLOAT_UNARY(Floor, std::floor(x))
 ONYX_FLOAT_UNARY(Ceil, std::ceil(x))
 ONYX_FLOAT_UNARY(Round, std::nearbyint(x))  // default rounding mode: half to even
@@ -79,6 +82,7 @@ ONYX_FLOAT_UNARY(Asinh, std::asinh(x))
 ONYX_FLOAT_UNARY(Acosh, std::acosh(x))
 ONYX_FLOAT_UNARY(Atanh, std::atanh(x))
 #undef ONYX_FLOAT_UNARY
+#undef ONYX_FLOAT_UNARY_SIMD
 
 struct IsNaNOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;

@@ -59,6 +59,10 @@ struct MaxPoolBlock : LanesPlanes {
 enum class BinaryOp : uint8_t { kAdd, kSub, kMul, kDiv, kMax, kMin, kCount };
 enum class Operands : uint8_t { kVecVec, kScalarVec, kVecScalar };
 
+// Element-wise activations and transcendental functions of float arrays (simd/activation.h).
+// kHardSigmoid is clamp(alpha * x + beta, 0, 1); kHardSwish x * clamp(x / 6 + 1/2, 0, 1).
+enum class Activation : uint8_t { kExp, kSigmoid, kTanh, kErf, kHardSigmoid, kHardSwish, kCount };
+
 struct SimdKernels {
   Isa isa = Isa::kScalar;
   // GEMM micro-kernels, several tile shapes (the caller picks the one that wastes least on
@@ -154,6 +158,11 @@ struct SimdKernels {
   // Horizontal reductions over n contiguous floats.
   float (*sum)(const float* x, size_t n) = nullptr;
   float (*max)(const float* x, size_t n) = nullptr;
+  // out[i] = f(x[i]) (out may be x). kExp, kSigmoid, kTanh and kErf are within a few ulp of the
+  // C library's (xsimd's polynomials; NaN, infinities and saturation as the scalar operators),
+  // the hard ones round exactly as their scalar operators. Every element, the tail's too, goes
+  // through the vector code, so a result does not depend on where a vector boundary falls.
+  void (*activation)(Activation f, const float* x, float* out, size_t n, float alpha, float beta) = nullptr;
 };
 
 // The active ISA's table, or null for kScalar (and before any ISA is compiled in).

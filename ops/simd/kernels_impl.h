@@ -2,6 +2,7 @@
 // per-ISA translation units (ops/simd/isa_<name>.cc), each compiled with its ISA's flags.
 #pragma once
 
+#include "simd/activation.h"
 #include "simd/channel_lanes.h"
 #include "simd/elementwise.h"
 #include "simd/gemm_tile.h"
@@ -60,6 +61,7 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.axpy = &axpy<Arch>;
   k.sum = &sum<Arch>;
   k.max = &max<Arch>;
+  k.activation = &activation<Arch>;
   return k;
 }
 
