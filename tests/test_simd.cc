@@ -474,6 +474,58 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
   CHECK(simd::active_isa() == best);
 }
 
+TEST_CASE("simd: depthwise 5x5, 7x7 and 3x5 convolutions (any strides) equal conv_ref on every ISA") {
+  // (channels, h, w, kernel h, kernel w, stride h, stride w, pad): EfficientNet's and
+  // MobileNet-v3's 5x5 at stride 1 and 2, ConvNeXt's 7x7 at pad 3; rows narrower than a vector,
+  // wide rows (row by row), a 1x1 image, an image smaller than the kernel, unequal strides.
+  const int64_t cases[][8] = {{3, 9, 9, 5, 5, 1, 1, 2},    {2, 14, 14, 5, 5, 2, 2, 2},  {2, 8, 40, 5, 5, 1, 1, 2},
+                              {2, 11, 37, 5, 5, 2, 2, 2},  {2, 1, 1, 5, 5, 1, 1, 2},    {2, 3, 4, 5, 5, 1, 1, 2},
+                              {3, 7, 7, 7, 7, 1, 1, 3},    {2, 10, 70, 7, 7, 1, 1, 3},  {2, 9, 12, 3, 5, 2, 1, 1},
+                              {2, 12, 17, 5, 5, 3, 2, 1}};
+  const simd::Isa best = simd::active_isa();
+  std::vector<simd::Isa> isas = machine_isas();
+  isas.push_back(simd::Isa::kScalar);
+  for (const auto& c : cases) {
+    prims::ConvShape s = conv_shape(c[0], c[1], c[2], c[0], 1, 1, 0);
+    s.group = c[0];
+    s.kernel = {c[3], c[4]};
+    s.strides = {c[5], c[6]};
+    s.pads = {c[7], c[7]};
+    s.out = {(c[1] + 2 * c[7] - c[3]) / c[5] + 1, (c[2] + 2 * c[7] - c[4]) / c[6] + 1};
+    REQUIRE(prims::conv_algo(s) == prims::ConvAlgo::kDepthwise);
+    const std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 61);
+    const std::vector<float> w = random_floats(static_cast<size_t>(s.out_channels * s.kernel_size()), 62);
+    const std::vector<float> bias = random_floats(static_cast<size_t>(s.out_channels), 63);
+    std::vector<float> ref(static_cast<size_t>(s.out_channels * s.out_size()));
+    prims::conv_ref<float>(s, x.data(), w.data(), bias.data(), ref.data());
+    std::vector<float> scalar;
+    for (simd::Isa isa : isas) {
+      simd::set_max_isa(isa);
+      CAPTURE(simd::isa_name(isa));
+      CAPTURE(c[2]);
+      CAPTURE(c[3]);
+      std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
+      std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
+      prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
+      float worst = 0.0f;
+      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, test::gap(y[i], ref[i]));
+      CHECK(worst <= 1e-5f);
+      if (isa == simd::Isa::kScalar) scalar = y;
+    }
+    // Every ISA's taps kernel rounds as the scalar loop: the same bits.
+    for (simd::Isa isa : machine_isas()) {
+      simd::set_max_isa(isa);
+      CAPTURE(simd::isa_name(isa));
+      std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
+      std::vector<float> y(ref.size());
+      prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
+      CHECK(std::memcmp(y.data(), scalar.data(), y.size() * sizeof(float)) == 0);
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+  CHECK(simd::active_isa() == best);
+}
+
 TEST_CASE("simd: global average pooling through the sum kernel is within rounding of the mean on every ISA") {
   // Plane sizes around the vector widths and the models' 7x7 and 13x13; planes 1 and 2 only.
   const simd::Isa best = simd::active_isa();

@@ -82,24 +82,25 @@ void depthwise_channel(const Geom2& g, const float* x, const float* w, float bia
   }
 }
 
-// 3x3 undilated single-channel correlation, any strides, as one long row: the zero-padded input
-// is split into its sh x sw polyphase planes (plane (ry, rx) holds padded rows ry, ry + sh, ...
-// and columns rx, rx + sw, ...), each hv x wv. Output (oy, ox) is then sum over taps (kh, kw) of
-// plane (kh % sh, kw % sw) at (oy + kh / sh, ox + kw / sw): every tap is the same plane offset
-// plus oy * wv + ox, so the whole image is one run of the nine-tap kernel over "virtual" rows of
-// wv columns (the last wv - ow of each row are discarded when copying out). No border cases, and
-// small images vectorise as well as large ones.
+// kh x kw undilated single-channel correlation (3x3, EfficientNet's and MobileNet-v3's 5x5,
+// ConvNeXt's 7x7), any strides, as one long row: the zero-padded input is split into its
+// sh x sw polyphase planes (plane (ry, rx) holds padded rows ry, ry + sh, ... and columns rx,
+// rx + sw, ...), each hv x wv. Output (oy, ox) is then sum over taps (kh, kw) of plane (kh % sh,
+// kw % sw) at (oy + kh / sh, ox + kw / sw): every tap is the same plane offset plus oy * wv + ox,
+// so the whole image is one run of the taps kernel over "virtual" rows of wv columns (the last
+// wv - ow of each row are discarded when copying out). No border cases, and small images
+// vectorise as well as large ones.
 //
-// With a SIMD table, planes whose rows are narrower than kLanesBelow outputs run with channels
-// in the lanes instead (SimdKernels::depthwise3x3_lanes): no lanes wasted on 7- or 14-wide rows
-// and no per-row work. Wider rows are as fast here, without the transposes.
-struct Depthwise3x3 {
+// With a SIMD table, 3x3 planes whose rows are narrower than kLanesBelow outputs run with
+// channels in the lanes instead (SimdKernels::depthwise3x3_lanes): no lanes wasted on 7- or
+// 14-wide rows and no per-row work. Wider rows are as fast here, without the transposes.
+struct DepthwisePlanes {
   static constexpr int64_t kLanesBelow = 64;
   int64_t hp, wp, hv, wv;  // padded extent that the windows cover; polyphase plane extent
   bool lanes;              // whether the shape suits channels in the lanes
-  explicit Depthwise3x3(const Geom2& g)
-      : hp((g.oh - 1) * g.sh + 3), wp((g.ow - 1) * g.sw + 3), hv((hp + g.sh - 1) / g.sh), wv((wp + g.sw - 1) / g.sw),
-        lanes(g.ow < kLanesBelow) {}
+  explicit DepthwisePlanes(const Geom2& g)
+      : hp((g.oh - 1) * g.sh + g.kh), wp((g.ow - 1) * g.sw + g.kw), hv((hp + g.sh - 1) / g.sh),
+        wv((wp + g.sw - 1) / g.sw), lanes(g.kh == 3 && g.kw == 3 && g.ow < kLanesBelow) {}
   // Scratch floats: the planes, then the virtual output rows; for channels in the lanes, the
   // padded pixels of simd::kMaxChannelLanes channels.
   int64_t floats(const Geom2& g) const {
@@ -109,13 +110,13 @@ struct Depthwise3x3 {
 };
 
 // The planes' padding is the same for every channel: scratch is zeroed once per call
-// (depthwise3x3_zero) and each channel writes only the part inside the input.
-void depthwise3x3_zero(const Geom2& g, const Depthwise3x3& d, float* scratch) {
+// (depthwise_planes_zero) and each channel writes only the part inside the input.
+void depthwise_planes_zero(const Geom2& g, const DepthwisePlanes& d, float* scratch) {
   std::fill(scratch, scratch + g.sh * g.sw * d.hv * d.wv, 0.0f);
 }
 
-void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x, const float* w, float bias,
-                          float* y, float* scratch, const simd::SimdKernels* kernels) {
+void depthwise_planes_channel(const Geom2& g, const DepthwisePlanes& d, const float* x, const float* w, float bias,
+                              float* y, float* scratch, const simd::SimdKernels* kernels) {
   const int64_t plane = d.hv * d.wv;
   float* virt = scratch + g.sh * g.sw * plane;
   for (int64_t ry = 0; ry < g.sh; ++ry) {
@@ -139,23 +140,29 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
       }
     }
   }
-  const float* taps[9];
-  for (int64_t kh = 0; kh < 3; ++kh) {
-    for (int64_t kw = 0; kw < 3; ++kw) {
-      taps[kh * 3 + kw] = scratch + ((kh % g.sh) * g.sw + kw % g.sw) * plane + (kh / g.sh) * d.wv + kw / g.sw;
+  const int count = static_cast<int>(g.kh * g.kw);
+  const float* taps[simd::kMaxDepthwiseTaps];
+  for (int64_t kh = 0; kh < g.kh; ++kh) {
+    for (int64_t kw = 0; kw < g.kw; ++kw) {
+      taps[kh * g.kw + kw] = scratch + ((kh % g.sh) * g.sw + kw % g.sw) * plane + (kh / g.sh) * d.wv + kw / g.sw;
     }
   }
-  // out[i] for i < n from the taps shifted by `shift`.
+  // out[i] for i < n from the taps shifted by `shift`: bias, then each tap's product added in order.
   auto run = [&](int64_t shift, float* out, int64_t n) {
-    const float* t[9];
-    for (int j = 0; j < 9; ++j) t[j] = taps[j] + shift;
+    const float* t[simd::kMaxDepthwiseTaps];
+    for (int j = 0; j < count; ++j) t[j] = taps[j] + shift;
     if (kernels != nullptr) {
-      kernels->depthwise3x3_taps(t, w, bias, out, static_cast<size_t>(n));
+      if (count == 9) {
+        kernels->depthwise3x3_taps(t, w, bias, out, static_cast<size_t>(n));
+      } else {
+        kernels->depthwise_taps(t, count, w, bias, out, static_cast<size_t>(n));
+      }
       return;
     }
     for (int64_t i = 0; i < n; ++i) {
-      out[i] = bias + w[0] * t[0][i] + w[1] * t[1][i] + w[2] * t[2][i] + w[3] * t[3][i] + w[4] * t[4][i] +
-               w[5] * t[5][i] + w[6] * t[6][i] + w[7] * t[7][i] + w[8] * t[8][i];
+      float acc = bias;
+      for (int j = 0; j < count; ++j) acc = acc + w[j] * t[j][i];
+      out[i] = acc;
     }
   };
   // Wide rows straight into y, one run per row; narrow ones as one run over the virtual rows
@@ -172,6 +179,9 @@ void depthwise3x3_channel(const Geom2& g, const Depthwise3x3& d, const float* x,
 }
 
 bool use_depthwise3x3(const Geom2& g) { return g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1; }
+bool use_depthwise_planes(const Geom2& g) {
+  return g.dh == 1 && g.dw == 1 && g.kh * g.kw <= simd::kMaxDepthwiseTaps;
+}
 
 // 3x3 with column stride 1 or 2, rows of at least a vector of windows inside the input:
 // straight from the input rows (SimdKernels::depthwise3x3_rows), with no padded or polyphase
@@ -186,7 +196,7 @@ int64_t zero_floats(const Geom2& g) { return (g.ow - 1) * g.sw + 3; }
 // Stride 1 only where the alternative is the padded copy (rows of kLanesBelow outputs or more):
 // MobileNet-v2's 112-wide layer 0.155 -> 0.137 ms, while on 56 and 28 wide rows the lanes kernel
 // stays faster (0.166 against 0.22 ms, 0.052 against 0.093).
-bool use_depthwise3x3_rows(const Geom2& g, const Depthwise3x3& d, const simd::SimdKernels* kernels) {
+bool use_depthwise3x3_rows(const Geom2& g, const DepthwisePlanes& d, const simd::SimdKernels* kernels) {
   if (!use_depthwise3x3(g) || kernels == nullptr || kernels->depthwise3x3_rows == nullptr) return false;
   if (!(g.sw == 1 && !d.lanes) && !(g.sw == 2 && kernels->even_odd)) return false;
   int64_t lo, hi;
@@ -442,9 +452,9 @@ size_t conv_scratch_bytes(const ConvShape& s) {
   const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
   switch (conv_algo(s)) {
     case ConvAlgo::kDepthwise:
-      // The 3x3 kernel's polyphase planes and virtual output rows.
-      return use_depthwise3x3(geom2(s))
-                 ? static_cast<size_t>(Depthwise3x3(geom2(s)).floats(geom2(s))) * sizeof(float) + kAlign
+      // The polyphase planes and virtual output rows.
+      return use_depthwise_planes(geom2(s))
+                 ? static_cast<size_t>(DepthwisePlanes(geom2(s)).floats(geom2(s))) * sizeof(float) + kAlign
                  : 0;
     case ConvAlgo::kPointwise:
       return sgemm_scratch_bytes(mg, s.out_size(), cg);
@@ -462,18 +472,18 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
   const int64_t mg = s.out_channels / s.group;
   const int64_t in_size = s.in_size(), out_size = s.out_size(), k_size = s.kernel_size();
   const Geom2 g = geom2(s);
-  const bool k3 = use_depthwise3x3(g);
-  const Depthwise3x3 d3(g);
-  float* planes = k3 ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
+  const bool by_planes = use_depthwise_planes(g);
+  const DepthwisePlanes dp(g);
+  float* planes = by_planes ? reinterpret_cast<float*>(align_ptr(scratch)) : nullptr;
   const simd::SimdKernels* kernels = simd::kernels();
-  const bool from_rows = use_depthwise3x3_rows(g, d3, kernels);
-  if (k3 && !from_rows && d3.lanes && mg == 1 && kernels != nullptr && kernels->depthwise3x3_lanes != nullptr) {
+  const bool from_rows = use_depthwise3x3_rows(g, dp, kernels);
+  if (by_planes && !from_rows && dp.lanes && mg == 1 && kernels != nullptr && kernels->depthwise3x3_lanes != nullptr) {
     // Blocks of channels in the vector lanes; the padding is zeroed once for all of them.
     const int64_t lanes = kernels->channel_lanes;
-    std::fill(planes, planes + d3.hp * d3.wp * lanes, 0.0f);
+    std::fill(planes, planes + dp.hp * dp.wp * lanes, 0.0f);
     simd::DepthwiseBlock b;
     b.ih = g.ih, b.iw = g.iw, b.oh = g.oh, b.ow = g.ow, b.sh = g.sh, b.sw = g.sw, b.ph = g.ph, b.pw = g.pw;
-    b.hp = d3.hp, b.wp = d3.wp, b.pad = planes;
+    b.hp = dp.hp, b.wp = dp.wp, b.pad = planes;
     b.clamp = clamp.on, b.lo = clamp.lo, b.hi = clamp.hi;
     for (int64_t c = c0; c < c1; c += lanes) {
       b.channels = static_cast<int>(std::min(lanes, c1 - c));
@@ -487,8 +497,8 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
   }
   if (from_rows) {
     std::fill(planes, planes + zero_floats(g), 0.0f);  // the rows above and below the input
-  } else if (k3) {
-    depthwise3x3_zero(g, d3, planes);
+  } else if (by_planes) {
+    depthwise_planes_zero(g, dp, planes);
   }
   for (int64_t m = c0 * mg; m < c1 * mg; ++m) {
     const float* xc = x + (image * s.in_channels + m / mg) * in_size;
@@ -496,8 +506,8 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     float* yc = y + (image * s.out_channels + m) * out_size;
     if (from_rows) {
       depthwise3x3_rows_channel(g, xc, w + m * k_size, b, yc, planes, kernels);
-    } else if (k3) {
-      depthwise3x3_channel(g, d3, xc, w + m * k_size, b, yc, planes, kernels);
+    } else if (by_planes) {
+      depthwise_planes_channel(g, dp, xc, w + m * k_size, b, yc, planes, kernels);
     } else {
       depthwise_channel(g, xc, w + m * k_size, b, yc);
     }

@@ -224,6 +224,30 @@ void depthwise3x3_taps(const float* const* t, const float* w, float bias, float*
   }
 }
 
+// Any number of taps (5x5, 7x7 kernels): the accumulator stays in a register while the taps
+// stream past, each weight broadcast as it comes; the same roundings as depthwise3x3_taps.
+template <class Arch>
+void depthwise_taps(const float* const* t, int count, const float* w, float bias, float* out, size_t n) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t L = V::size;
+  auto at = [&](size_t i) {
+    V acc(bias);
+    for (int j = 0; j < count; ++j) acc = acc + V(w[j]) * V::load_unaligned(t[j] + i);
+    acc.store_unaligned(out + i);
+  };
+  size_t i = 0;
+  for (; i + L <= n; i += L) at(i);
+  if (i < n && n >= L) {
+    at(n - L);  // the tail as one vector overlapping the last (out is not a tap, so it is the same)
+    return;
+  }
+  for (; i < n; ++i) {
+    float acc = bias;
+    for (int j = 0; j < count; ++j) acc = acc + w[j] * t[j][i];
+    out[i] = acc;
+  }
+}
+
 // A 3x3 depthwise convolution straight from the input rows, column stride 1 or 2, where the
 // tap kernel above needs the input copied into padded (polyphase) planes first: a pass over
 // the whole input, of which stride 2 keeps a quarter. At stride 2 each row is split once into

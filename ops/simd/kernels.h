@@ -51,6 +51,9 @@ constexpr int64_t kMaxChannelLanes = 16;
 // Max pooling, kh x kw windows (at most kMaxLanesPoolTaps taps) with dilations dh, dw, every
 // window inside the input (no padding: pad is the input's pixels).
 constexpr int kMaxLanesPoolTaps = 64;
+
+// Taps of a depthwise convolution through SimdKernels::depthwise_taps (7x7 at most).
+constexpr int kMaxDepthwiseTaps = 49;
 struct MaxPoolBlock : LanesPlanes {
   int64_t kh = 1, kw = 1, dh = 1, dw = 1;
 };
@@ -106,6 +109,10 @@ struct SimdKernels {
   // padded input's polyphase planes): out[i] = bias + sum over j of w[j] * taps[j][i], multiplied
   // then added in order j = kh * 3 + kw. out must not overlap a tap.
   void (*depthwise3x3_taps)(const float* const* taps, const float* w, float bias, float* out, size_t n) = nullptr;
+  // The same for any kernel of `count` taps (at most kMaxDepthwiseTaps): out[i] = bias + sum
+  // over j < count of w[j] * taps[j][i], multiplied then added in order j.
+  void (*depthwise_taps)(const float* const* taps, int count, const float* w, float bias, float* out,
+                         size_t n) = nullptr;
   // The same convolution with column stride 1 or 2 from three input rows (rows[kh], the first
   // output's column 0): out[i] = bias + sum over kh, kw of w[kh * 3 + kw] * rows[kh][stride * i
   // + kw], multiply-adds fused, in that order. Reads only those floats. False, writing nothing,

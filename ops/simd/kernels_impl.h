@@ -47,6 +47,7 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
   k.depthwise3x3_taps = &depthwise3x3_taps<Arch>;
+  k.depthwise_taps = &depthwise_taps<Arch>;
   k.channel_lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
   k.depthwise3x3_lanes = &depthwise3x3_lanes<Arch>;
   k.max_pool_lanes = &max_pool_lanes<Arch>;
