@@ -427,6 +427,40 @@ TEST_CASE("simd: sgemm equals gemm_ref on every ISA (and Eigen), every layout, a
   CHECK(simd::active_isa() == best);
 }
 
+namespace {
+
+// A depthwise convolution through conv_fast on every ISA and the scalar table: within 1e-5 of
+// conv_ref; with `same_bits`, every ISA's output equal to the scalar loop's bit for bit.
+void check_depthwise(const prims::ConvShape& s, bool same_bits) {
+  REQUIRE(prims::conv_algo(s) == prims::ConvAlgo::kDepthwise);
+  const std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 51);
+  const std::vector<float> w = random_floats(static_cast<size_t>(s.out_channels * s.kernel_size()), 52);
+  const std::vector<float> bias = random_floats(static_cast<size_t>(s.out_channels), 53);
+  std::vector<float> ref(static_cast<size_t>(s.out_channels * s.out_size()));
+  prims::conv_ref<float>(s, x.data(), w.data(), bias.data(), ref.data());
+  std::vector<simd::Isa> isas = {simd::Isa::kScalar};
+  for (simd::Isa isa : machine_isas()) isas.push_back(isa);
+  std::vector<float> scalar;
+  for (simd::Isa isa : isas) {
+    simd::set_max_isa(isa);
+    CAPTURE(simd::isa_name(isa));
+    std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
+    std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
+    prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
+    float worst = 0.0f;
+    for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, test::gap(y[i], ref[i]));
+    CHECK(worst <= 1e-5f);
+    if (isa == simd::Isa::kScalar) {
+      scalar = y;
+    } else if (same_bits) {
+      CHECK(std::memcmp(y.data(), scalar.data(), y.size() * sizeof(float)) == 0);
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
+}
+
+}  // namespace
+
 TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on every ISA") {
   // (channels, h, w, stride, pad, row stride): widths below, at and past a vector, odd and even;
   // a 1x1 image; row and column strides that differ; output rows of 64 and more (run row by row).
@@ -444,33 +478,15 @@ TEST_CASE("simd: depthwise 3x3 convolution (any strides) equals conv_ref on ever
                               // more inside, edge columns on either side or none
                               {2, 4, 35, 2, 1, 1},    {3, 7, 36, 2, 0, 2},  {2, 9, 113, 2, 1, 2}, {2, 4, 64, 1, 1, 1}};
   const simd::Isa best = simd::active_isa();
-  std::vector<simd::Isa> isas = machine_isas();
-  isas.push_back(simd::Isa::kScalar);
   for (const auto& c : cases) {
+    CAPTURE(c[2]);
+    CAPTURE(c[3]);
     prims::ConvShape s = conv_shape(c[0], c[1], c[2], c[0], 3, c[3], c[4]);
     s.group = c[0];
     s.strides[0] = c[5];
     s.out[0] = (c[1] + 2 * c[4] - 3) / c[5] + 1;
-    REQUIRE(prims::conv_algo(s) == prims::ConvAlgo::kDepthwise);
-    const std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 51);
-    const std::vector<float> w = random_floats(static_cast<size_t>(s.out_channels * 9), 52);
-    const std::vector<float> bias = random_floats(static_cast<size_t>(s.out_channels), 53);
-    std::vector<float> ref(static_cast<size_t>(s.out_channels * s.out_size()));
-    prims::conv_ref<float>(s, x.data(), w.data(), bias.data(), ref.data());
-    for (simd::Isa isa : isas) {
-      simd::set_max_isa(isa);
-      CAPTURE(simd::isa_name(isa));
-      CAPTURE(c[2]);
-      CAPTURE(c[3]);
-      std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
-      std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
-      prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
-      float worst = 0.0f;
-      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, test::gap(y[i], ref[i]));
-      CHECK(worst <= 1e-5f);
-    }
+    check_depthwise(s, /*same_bits=*/false);  // the rows kernel fuses its multiply-adds
   }
-  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
   CHECK(simd::active_isa() == best);
 }
 
@@ -483,46 +499,17 @@ TEST_CASE("simd: depthwise 5x5, 7x7 and 3x5 convolutions (any strides) equal con
                               {3, 7, 7, 7, 7, 1, 1, 3},    {2, 10, 70, 7, 7, 1, 1, 3},  {2, 9, 12, 3, 5, 2, 1, 1},
                               {2, 12, 17, 5, 5, 3, 2, 1}};
   const simd::Isa best = simd::active_isa();
-  std::vector<simd::Isa> isas = machine_isas();
-  isas.push_back(simd::Isa::kScalar);
   for (const auto& c : cases) {
+    CAPTURE(c[2]);
+    CAPTURE(c[3]);
     prims::ConvShape s = conv_shape(c[0], c[1], c[2], c[0], 1, 1, 0);
     s.group = c[0];
     s.kernel = {c[3], c[4]};
     s.strides = {c[5], c[6]};
     s.pads = {c[7], c[7]};
     s.out = {(c[1] + 2 * c[7] - c[3]) / c[5] + 1, (c[2] + 2 * c[7] - c[4]) / c[6] + 1};
-    REQUIRE(prims::conv_algo(s) == prims::ConvAlgo::kDepthwise);
-    const std::vector<float> x = random_floats(static_cast<size_t>(s.in_channels * s.in_size()), 61);
-    const std::vector<float> w = random_floats(static_cast<size_t>(s.out_channels * s.kernel_size()), 62);
-    const std::vector<float> bias = random_floats(static_cast<size_t>(s.out_channels), 63);
-    std::vector<float> ref(static_cast<size_t>(s.out_channels * s.out_size()));
-    prims::conv_ref<float>(s, x.data(), w.data(), bias.data(), ref.data());
-    std::vector<float> scalar;
-    for (simd::Isa isa : isas) {
-      simd::set_max_isa(isa);
-      CAPTURE(simd::isa_name(isa));
-      CAPTURE(c[2]);
-      CAPTURE(c[3]);
-      std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
-      std::vector<float> y(ref.size(), std::numeric_limits<float>::quiet_NaN());
-      prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
-      float worst = 0.0f;
-      for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, test::gap(y[i], ref[i]));
-      CHECK(worst <= 1e-5f);
-      if (isa == simd::Isa::kScalar) scalar = y;
-    }
-    // Every ISA's taps kernel rounds as the scalar loop: the same bits.
-    for (simd::Isa isa : machine_isas()) {
-      simd::set_max_isa(isa);
-      CAPTURE(simd::isa_name(isa));
-      std::vector<unsigned char> scratch(prims::conv_scratch_bytes(s));
-      std::vector<float> y(ref.size());
-      prims::conv_fast(s, x.data(), w.data(), bias.data(), y.data(), scratch.data());
-      CHECK(std::memcmp(y.data(), scalar.data(), y.size() * sizeof(float)) == 0);
-    }
+    check_depthwise(s, /*same_bits=*/true);  // every ISA's taps kernel rounds as the scalar loop
   }
-  simd::set_max_isa(simd::Isa::kNeon64);  // no cap
   CHECK(simd::active_isa() == best);
 }
 

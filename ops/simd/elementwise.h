@@ -193,43 +193,14 @@ void scale_shift(const float* x, float* out, size_t n, float scale, float shift)
   for (; i < n; ++i) out[i] = x[i] * scale + shift;
 }
 
-template <class Arch>
-void depthwise3x3_taps(const float* const* t, const float* w, float bias, float* out, size_t n) {
+// out[i] = bias + sum over j < count of w[j] * taps[j][i], multiplied then added in order j. A
+// Count above 0 fixes the number of taps at compile time (3x3: the nine weights stay in
+// registers); 0 takes `count` (5x5, 7x7: each weight broadcast as the taps stream past).
+template <class Arch, int Count>
+void taps_loop(const float* const* t, int count, const float* w, float bias, float* out, size_t n) {
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;
-  const V b(bias), w0(w[0]), w1(w[1]), w2(w[2]), w3(w[3]), w4(w[4]), w5(w[5]), w6(w[6]), w7(w[7]), w8(w[8]);
-  const float *t0 = t[0], *t1 = t[1], *t2 = t[2], *t3 = t[3], *t4 = t[4], *t5 = t[5], *t6 = t[6], *t7 = t[7],
-              *t8 = t[8];
-  auto at = [&](size_t i) {
-    V acc = b + w0 * V::load_unaligned(t0 + i);
-    acc = acc + w1 * V::load_unaligned(t1 + i);
-    acc = acc + w2 * V::load_unaligned(t2 + i);
-    acc = acc + w3 * V::load_unaligned(t3 + i);
-    acc = acc + w4 * V::load_unaligned(t4 + i);
-    acc = acc + w5 * V::load_unaligned(t5 + i);
-    acc = acc + w6 * V::load_unaligned(t6 + i);
-    acc = acc + w7 * V::load_unaligned(t7 + i);
-    acc = acc + w8 * V::load_unaligned(t8 + i);
-    acc.store_unaligned(out + i);
-  };
-  size_t i = 0;
-  for (; i + L <= n; i += L) at(i);
-  if (i < n && n >= L) {
-    at(n - L);  // the tail as one vector overlapping the last (out is not a tap, so it is the same)
-    return;
-  }
-  for (; i < n; ++i) {
-    out[i] = bias + w[0] * t0[i] + w[1] * t1[i] + w[2] * t2[i] + w[3] * t3[i] + w[4] * t4[i] + w[5] * t5[i] +
-             w[6] * t6[i] + w[7] * t7[i] + w[8] * t8[i];
-  }
-}
-
-// Any number of taps (5x5, 7x7 kernels): the accumulator stays in a register while the taps
-// stream past, each weight broadcast as it comes; the same roundings as depthwise3x3_taps.
-template <class Arch>
-void depthwise_taps(const float* const* t, int count, const float* w, float bias, float* out, size_t n) {
-  using V = xsimd::batch<float, Arch>;
-  constexpr size_t L = V::size;
+  if constexpr (Count > 0) count = Count;
   auto at = [&](size_t i) {
     V acc(bias);
     for (int j = 0; j < count; ++j) acc = acc + V(w[j]) * V::load_unaligned(t[j] + i);
@@ -246,6 +217,16 @@ void depthwise_taps(const float* const* t, int count, const float* w, float bias
     for (int j = 0; j < count; ++j) acc = acc + w[j] * t[j][i];
     out[i] = acc;
   }
+}
+
+template <class Arch>
+void depthwise3x3_taps(const float* const* t, const float* w, float bias, float* out, size_t n) {
+  taps_loop<Arch, 9>(t, 9, w, bias, out, n);
+}
+
+template <class Arch>
+void depthwise_taps(const float* const* t, int count, const float* w, float bias, float* out, size_t n) {
+  taps_loop<Arch, 0>(t, count, w, bias, out, n);
 }
 
 // A 3x3 depthwise convolution straight from the input rows, column stride 1 or 2, where the
