@@ -273,7 +273,7 @@ TEST_CASE("simd: activations are within 4 ulp of exact (hard ones bit for bit), 
         CHECK(same_alone);
         std::vector<float> in_place(x.begin() + 1, x.end());
         k.activation(f, in_place.data(), in_place.data(), n, 0.2f, 0.5f);
-        CHECK(std::memcmp(in_place.data(), out.data() + 1, n * sizeof(float)) == 0);
+        CHECK((n == 0 || std::memcmp(in_place.data(), out.data() + 1, n * sizeof(float)) == 0));  // no null to memcmp
       }
     }
   }
