@@ -160,7 +160,7 @@ TEST_CASE("simd: element-wise kernels equal the scalar reference at awkward size
       const float* r1 = r0 + n + 2;
       const float* r2 = r1 + n + 2;
       const float* taps[9] = {r0, r0 + 1, r0 + 2, r1, r1 + 1, r1 + 2, r2, r2 + 1, r2 + 2};
-      k.depthwise3x3_taps(taps, w9.data(), 0.125f, out.data() + 1, n);
+      k.depthwise_taps(taps, 9, w9.data(), 0.125f, out.data() + 1, n);
       same = true;
       for (size_t i = 0; i < n; ++i) {
         float want = 0.125f;

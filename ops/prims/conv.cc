@@ -152,11 +152,7 @@ void depthwise_planes_channel(const Geom2& g, const DepthwisePlanes& d, const fl
     const float* t[simd::kMaxDepthwiseTaps];
     for (int j = 0; j < count; ++j) t[j] = taps[j] + shift;
     if (kernels != nullptr) {
-      if (count == 9) {
-        kernels->depthwise3x3_taps(t, w, bias, out, static_cast<size_t>(n));
-      } else {
-        kernels->depthwise_taps(t, count, w, bias, out, static_cast<size_t>(n));
-      }
+      kernels->depthwise_taps(t, count, w, bias, out, static_cast<size_t>(n));
       return;
     }
     for (int64_t i = 0; i < n; ++i) {

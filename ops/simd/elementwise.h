@@ -220,12 +220,8 @@ void taps_loop(const float* const* t, int count, const float* w, float bias, flo
 }
 
 template <class Arch>
-void depthwise3x3_taps(const float* const* t, const float* w, float bias, float* out, size_t n) {
-  taps_loop<Arch, 9>(t, 9, w, bias, out, n);
-}
-
-template <class Arch>
 void depthwise_taps(const float* const* t, int count, const float* w, float bias, float* out, size_t n) {
+  if (count == 9) return taps_loop<Arch, 9>(t, 9, w, bias, out, n);
   taps_loop<Arch, 0>(t, count, w, bias, out, n);
 }
 

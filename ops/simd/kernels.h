@@ -105,12 +105,10 @@ struct SimdKernels {
   void (*clamp)(const float* x, float* out, size_t n, float lo, float hi) = nullptr;
   // out[i] = x[i] * scale + shift (rounded after the multiply and after the add).
   void (*scale_shift)(const float* x, float* out, size_t n, float scale, float shift) = nullptr;
-  // A 3x3 depthwise convolution from its nine taps (prims/conv.cc: the taps are offsets into the
-  // padded input's polyphase planes): out[i] = bias + sum over j of w[j] * taps[j][i], multiplied
-  // then added in order j = kh * 3 + kw. out must not overlap a tap.
-  void (*depthwise3x3_taps)(const float* const* taps, const float* w, float bias, float* out, size_t n) = nullptr;
-  // The same for any kernel of `count` taps (at most kMaxDepthwiseTaps): out[i] = bias + sum
-  // over j < count of w[j] * taps[j][i], multiplied then added in order j.
+  // A depthwise convolution from its `count` taps (at most kMaxDepthwiseTaps; prims/conv.cc: the
+  // taps are offsets into the padded input's polyphase planes): out[i] = bias + sum over j of
+  // w[j] * taps[j][i], multiplied then added in order j = kh * kw_size + kw. out must not overlap
+  // a tap.
   void (*depthwise_taps)(const float* const* taps, int count, const float* w, float bias, float* out,
                          size_t n) = nullptr;
   // The same convolution with column stride 1 or 2 from three input rows (rows[kh], the first

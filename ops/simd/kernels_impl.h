@@ -46,7 +46,6 @@ SimdKernels make_kernels(Isa isa, Tiles<RV...>) {
   k.gather_rows = &gather_rows<Arch>;
   k.clamp = &clamp<Arch>;
   k.scale_shift = &scale_shift<Arch>;
-  k.depthwise3x3_taps = &depthwise3x3_taps<Arch>;
   k.depthwise_taps = &depthwise_taps<Arch>;
   k.channel_lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
   k.depthwise3x3_lanes = &depthwise3x3_lanes<Arch>;
