@@ -38,13 +38,14 @@ int fuse_conv_chains(Model* model) {
   // Readers of each value (subgraph captures count as readers) and graph outputs.
   std::map<std::string, int> readers;
   std::map<std::string, const Node*> producer;
-  std::map<std::string, size_t> consumer;  // the only reader's index, when there is one
+  std::map<std::string, std::vector<size_t>> reader_nodes;  // each reading node once
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     for (const std::string& in : n.inputs) {
       if (in.empty()) continue;
       ++readers[in];
-      consumer[in] = i;
+      std::vector<size_t>& r = reader_nodes[in];
+      if (r.empty() || r.back() != i) r.push_back(i);
     }
     for (const std::string& c : n.captured_names()) readers[c] += 2;  // never fuse away a captured value
     for (const std::string& out : n.outputs) producer[out] = &n;
@@ -52,10 +53,24 @@ int fuse_conv_chains(Model* model) {
   std::set<std::string> outputs;
   for (const ValueInfo& vi : g.outputs) outputs.insert(vi.name);
   std::vector<bool> removed(g.nodes.size(), false);
-  // The only reader of `value`, unless it was already absorbed into another chain.
+  // The nodes reading `value` (each once), if it may be fused away: read `count` times in all,
+  // not a graph output, and no reader already absorbed into another chain.
+  auto fusable_readers = [&](const std::string& value, int count) -> std::vector<Node*> {
+    std::vector<Node*> r;
+    if (readers[value] != count || outputs.count(value) != 0) return r;
+    for (size_t i : reader_nodes[value]) {
+      if (removed[i]) return {};
+      r.push_back(&g.nodes[i]);
+    }
+    return r;
+  };
   auto sole_reader = [&](const std::string& value) -> Node* {
-    if (readers[value] != 1 || outputs.count(value) != 0 || removed[consumer[value]]) return nullptr;
-    return &g.nodes[consumer[value]];
+    std::vector<Node*> r = fusable_readers(value, 1);
+    return r.size() == 1 ? r[0] : nullptr;
+  };
+  auto float_attr = [](const Node& n, const char* name, float fallback) {
+    const Attribute* a = n.attr(name);
+    return a != nullptr && a->type == AttrType::kFloat ? a->f : fallback;
   };
 
   int fused = 0;
@@ -73,9 +88,30 @@ int fuse_conv_chains(Model* model) {
       tail = next->outputs[0];
       next = sole_reader(tail);
     }
-    if (next != nullptr && is_default(*next, "Relu")) {
-      activation = "Relu";
-    } else if (next != nullptr && is_default(*next, "Clip")) {
+    // SiLU as PyTorch exports it: Mul(t, Sigmoid(t)), t read by just those two.
+    if (const std::vector<Node*> two = fusable_readers(tail, 2); two.size() == 2) {
+      Node* sig = is_default(*two[0], "Sigmoid") ? two[0] : two[1];
+      Node* mul = sig == two[0] ? two[1] : two[0];
+      if (is_default(*sig, "Sigmoid") && is_default(*mul, "Mul") && mul->inputs.size() == 2 &&
+          sig->outputs.size() == 1 && sole_reader(sig->outputs[0]) == mul &&
+          (mul->inputs[0] == tail || mul->inputs[1] == tail)) {
+        activation = "Silu";
+        absorbed.push_back(sig);
+        next = mul;
+      }
+    }
+    if (!activation.empty() || next == nullptr) {
+      // a SiLU, or no single reader to fuse
+    } else if (is_default(*next, "Relu") || is_default(*next, "Sigmoid") || is_default(*next, "Tanh") ||
+               is_default(*next, "HardSwish")) {
+      activation = next->op_type;
+    } else if (is_default(*next, "HardSigmoid")) {
+      activation = "HardSigmoid";
+      params = {float_attr(*next, "alpha", 0.2f), float_attr(*next, "beta", 0.5f)};
+    } else if (is_default(*next, "LeakyRelu")) {
+      activation = "LeakyRelu";
+      params = {float_attr(*next, "alpha", 0.01f)};
+    } else if (is_default(*next, "Clip")) {
       float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
       bool ok = true;
       if (opset >= 11) {

@@ -225,10 +225,15 @@ float ref_activation(simd::Activation f, float x, float alpha, float beta) {
       const float y = prod + beta;
       return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
     }
-    default: {  // kHardSwish as HardSwishOp rounds
+    case simd::Activation::kHardSwish: {  // as HardSwishOp rounds
       const float prod = x * (1.0f / 6.0f);
       const float y = prod + 0.5f;
       return x * (y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y));
+    }
+    case simd::Activation::kSilu: return static_cast<float>(d / (1.0 + std::exp(-d)));
+    default: {  // kLeakyRelu as LeakyReluOp rounds
+      const float prod = alpha * x;
+      return x < 0.0f ? prod : x;
     }
   }
 }
@@ -250,7 +255,8 @@ TEST_CASE("simd: activations are within 4 ulp of exact (hard ones bit for bit), 
       for (int fi = 0; fi < static_cast<int>(simd::Activation::kCount); ++fi) {
         const auto f = static_cast<simd::Activation>(fi);
         CAPTURE(fi);
-        const bool exact = f == simd::Activation::kHardSigmoid || f == simd::Activation::kHardSwish;
+        const bool exact = f == simd::Activation::kHardSigmoid || f == simd::Activation::kHardSwish ||
+                           f == simd::Activation::kLeakyRelu;
         k.activation(f, x.data() + 1, out.data() + 1, n, 0.2f, 0.5f);  // one float in: unaligned
         int64_t worst = 0;
         bool same_alone = true;
@@ -1283,6 +1289,172 @@ TEST_CASE("fusion: a value read twice or a graph output is not fused away") {
   REQUIRE(copy.graph.nodes.size() == 3);
   CHECK(copy.graph.nodes[0].outputs[0] == "s");
   CHECK(copy.graph.nodes[1].op_type == "Relu");
+}
+
+namespace {
+
+Attribute float_attr(const char* name, float v) {
+  Attribute a;
+  a.name = name;
+  a.type = AttrType::kFloat;
+  a.f = v;
+  return a;
+}
+
+// Every activation the fusion pass folds into a convolution, each after a convolution of
+// another kernel path: x [1, 32, 14, 14] ->
+//   c1 1x1 -> SiLU as Sigmoid + Mul (packed GEMM, B in place)
+//   c2 3x3 depthwise -> LeakyRelu(0.1) (depthwise planes)
+//   c3 3x3 32 -> 32 -> HardSwish (Winograd where the ISA takes it for 32 channels, else im2col)
+//   c4 3x3 stride 2 32 -> 4 -> HardSigmoid(0.3, 0.4) -> y (im2col panels; a partial last tile)
+//   c5 1x1 32 -> 4 -> Sigmoid -> y2
+//   c6 3x3 stride 2 32 -> 64 -> SiLU -> y3 (49 pixels, many channels: the transposed product)
+//   c7 1x1 32 -> 8, + skip -> Tanh -> y4 (the sum in the tiles, the activation after)
+std::shared_ptr<Model> activations_model() {
+  auto m = std::make_shared<Model>();
+  m->ir_version = 8;
+  m->opsets = {{"", 17}};
+  Graph& g = m->graph;
+  g.name = "activations";
+  auto in = [](const char* name, Dims d) {
+    ValueInfo vi;
+    vi.name = name;
+    vi.type.elem = DType::kFloat32;
+    vi.type.has_shape = true;
+    for (int64_t v : d) vi.type.shape.push_back(Dim{v, ""});
+    return vi;
+  };
+  g.inputs = {in("x", {1, 32, 14, 14}), in("skip", {1, 8, 14, 14})};
+  g.outputs = {in("y", {1, 4, 7, 7}), in("y2", {1, 4, 14, 14}), in("y3", {1, 64, 7, 7}), in("y4", {1, 8, 14, 14})};
+  // Weights uniform in +-r, r = 3 / sqrt(fan-in): every layer's outputs then reach where
+  // the activations bend.
+  auto weights = [&](const char* name, Dims d, unsigned seed) {
+    int64_t n = 1;
+    for (int64_t v : d) n *= v;
+    const float r = d.size() == 1 ? 0.5f : 3.0f / std::sqrt(static_cast<float>(n / d[0]));
+    g.initializers.push_back({name, float_tensor(d, random_floats(static_cast<size_t>(n), seed, -r, r)), ""});
+  };
+  weights("w1", {32, 32, 1, 1}, 41);
+  weights("b1", {32}, 42);
+  weights("w2", {32, 1, 3, 3}, 43);
+  weights("w3", {32, 32, 3, 3}, 44);
+  weights("w4", {4, 32, 3, 3}, 45);
+  weights("w5", {4, 32, 1, 1}, 46);
+  weights("w6", {64, 32, 3, 3}, 47);
+  weights("w7", {8, 32, 1, 1}, 48);
+  const Attribute pad1 = ints_attr("pads", {1, 1, 1, 1}), stride2 = ints_attr("strides", {2, 2});
+  g.nodes = {
+      {"c1", "Conv", "", {"x", "w1", "b1"}, {"c1"}, {}, ""},
+      {"sig1", "Sigmoid", "", {"c1"}, {"s1"}, {}, ""},
+      {"mul1", "Mul", "", {"s1", "c1"}, {"m1"}, {}, ""},
+      {"c2", "Conv", "", {"m1", "w2"}, {"c2"}, {pad1, int_attr("group", 32)}, ""},
+      {"leaky", "LeakyRelu", "", {"c2"}, {"l2"}, {float_attr("alpha", 0.1f)}, ""},
+      {"c3", "Conv", "", {"l2", "w3"}, {"c3"}, {pad1}, ""},
+      {"hswish", "HardSwish", "", {"c3"}, {"h3"}, {}, ""},
+      {"c4", "Conv", "", {"h3", "w4"}, {"c4"}, {pad1, stride2}, ""},
+      {"hsig", "HardSigmoid", "", {"c4"}, {"y"}, {float_attr("alpha", 0.3f), float_attr("beta", 0.4f)}, ""},
+      {"c5", "Conv", "", {"h3", "w5"}, {"c5"}, {}, ""},
+      {"sig5", "Sigmoid", "", {"c5"}, {"y2"}, {}, ""},
+      {"c6", "Conv", "", {"h3", "w6"}, {"c6"}, {pad1, stride2}, ""},
+      {"sig6", "Sigmoid", "", {"c6"}, {"s6"}, {}, ""},
+      {"mul6", "Mul", "", {"c6", "s6"}, {"y3"}, {}, ""},
+      {"c7", "Conv", "", {"h3", "w7"}, {"c7"}, {}, ""},
+      {"add", "Add", "", {"c7", "skip"}, {"a7"}, {}, ""},
+      {"tanh", "Tanh", "", {"a7"}, {"y4"}, {}, ""},
+  };
+  return m;
+}
+
+// The outputs of activations_model: y, y2 and y3 one after the other, and y4.
+std::vector<float> run_activations(bool optimize, int threads, size_t* planned, std::vector<float>* y4) {
+  SessionOptions o;
+  o.optimize = optimize;
+  o.threads = threads;
+  auto s = Session::create(activations_model(), o);
+  REQUIRE(s.ok());
+  Tensor tx = float_tensor({1, 32, 14, 14}, random_floats(32 * 196, 51));
+  Tensor ts = float_tensor({1, 8, 14, 14}, random_floats(8 * 196, 52));
+  REQUIRE((*s)->set_input("x", tx).ok());
+  REQUIRE((*s)->set_input("skip", ts).ok());
+  Status st = (*s)->run();
+  REQUIRE_MESSAGE(st.ok(), st.message());
+  *planned = (*s)->planned_nodes();
+  auto values = [&](const char* name) {
+    const Tensor* t = (*s)->output(name);
+    REQUIRE(t != nullptr);
+    return std::vector<float>(t->data_as<float>(), t->data_as<float>() + t->numel());
+  };
+  std::vector<float> all;
+  for (const char* name : {"y", "y2", "y3"}) {
+    const std::vector<float> v = values(name);
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  *y4 = values("y4");
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("fusion: SiLU, Sigmoid, Tanh, HardSigmoid, HardSwish and LeakyRelu fuse and give the unfused bits") {
+  Model copy = *activations_model();
+  CHECK(fuse_conv_chains(&copy) == 10);
+  REQUIRE(copy.graph.nodes.size() == 7);
+  const char* activations[] = {"Silu", "LeakyRelu", "HardSwish", "HardSigmoid", "Sigmoid", "Silu", "Tanh"};
+  for (size_t i = 0; i < 7; ++i) {
+    CAPTURE(i);
+    const Node& n = copy.graph.nodes[i];
+    CHECK(n.op_type == "FusedConv");
+    const Attribute* a = n.attr("activation");
+    REQUIRE(a != nullptr);
+    CHECK(a->s == activations[i]);
+  }
+  CHECK(copy.graph.nodes[1].attr("activation_params")->floats == std::vector<float>{0.1f});
+  CHECK(copy.graph.nodes[3].attr("activation_params")->floats == std::vector<float>{0.3f, 0.4f});
+  CHECK(copy.graph.nodes[6].inputs.size() == 4);  // the skip as Z
+  // On each ISA (the scalar one: the reference convolution, then the scalar activations), on one
+  // and two threads, a fused activation gives the unfused operator's bits. Only y4 differs in
+  // rounding: there Z is added in the tiles, not by Add.
+  for (simd::Isa isa : {simd::Isa::kScalar, simd::Isa::kSse2, simd::Isa::kAvx2, simd::Isa::kNeon64}) {
+    simd::set_max_isa(isa);
+    CAPTURE(simd::isa_name(simd::active_isa()));
+    size_t fused_nodes = 0, plain_nodes = 0;
+    std::vector<float> plain4, fused4;
+    const std::vector<float> plain = run_activations(false, 1, &plain_nodes, &plain4);
+    CHECK(plain_nodes == 17);
+    // The activations' inputs reach where they bend: HardSigmoid clamps some of y (4x7x7 first),
+    // Sigmoid takes y2 (4x14x14 next) below 0.2 and above 0.8.
+    int64_t clamped = 0, low = 0, high = 0;
+    for (size_t i = 0; i < 196; ++i) clamped += plain[i] == 0.0f || plain[i] == 1.0f;
+    for (size_t i = 196; i < 196 + 784; ++i) {
+      low += plain[i] < 0.2f;
+      high += plain[i] > 0.8f;
+    }
+    CHECK(clamped > 0);
+    CHECK(low > 0);
+    CHECK(high > 0);
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      const std::vector<float> fused = run_activations(true, threads, &fused_nodes, &fused4);
+      CHECK(fused_nodes == 7);
+      REQUIRE(fused.size() == plain.size());
+      CHECK(std::memcmp(fused.data(), plain.data(), fused.size() * sizeof(float)) == 0);
+      float worst = 0.0f;
+      for (size_t i = 0; i < fused4.size(); ++i) worst = std::max(worst, test::gap(fused4[i], plain4[i]));
+      CHECK(worst <= 1e-5f);
+    }
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);
+}
+
+TEST_CASE("fusion: a SiLU whose Sigmoid is also read elsewhere is not fused") {
+  auto m = activations_model();
+  m->graph.outputs.push_back(m->graph.outputs[0]);
+  m->graph.outputs.back().name = "s1";  // the first SiLU's Sigmoid output is a graph output too
+  Model copy = *m;
+  CHECK(fuse_conv_chains(&copy) == 8);
+  CHECK(copy.graph.nodes[0].op_type == "Conv");
+  CHECK(copy.graph.nodes[1].op_type == "Sigmoid");
+  CHECK(copy.graph.nodes[2].op_type == "Mul");
 }
 
 TEST_CASE("threads: a two-thread session gives the one-thread results") {

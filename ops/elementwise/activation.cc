@@ -3,6 +3,7 @@
 // broadcasting loop. float16/bfloat16 are computed in float and rounded back.
 #include <cmath>
 
+#include "elementwise/activation_scalar.h"
 #include "elementwise/binary.h"
 #include "elementwise/unary.h"
 
@@ -20,10 +21,12 @@ struct ReluOp : UnaryOp {
 
 struct LeakyReluOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
+  static constexpr simd::Activation kSimd = simd::Activation::kLeakyRelu;
   float alpha = 0.01f;
   Status init(const PrepareContext& ctx) { return ctx.attr_float("alpha", &alpha, 0.01f); }
+  std::pair<float, float> simd_args() const { return {alpha, 0.0f}; }
   template <class C>
-  C operator()(C x) const { return x < C(0) ? static_cast<C>(alpha) * x : x; }
+  C operator()(C x) const { return ew::activate<kSimd>(x, alpha, 0.0f); }
 };
 
 struct EluOp : UnaryOp {
@@ -71,18 +74,14 @@ struct SigmoidOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
   static constexpr simd::Activation kSimd = simd::Activation::kSigmoid;
   template <class C>
-  C operator()(C x) const {
-    if (x >= C(0)) return C(1) / (C(1) + std::exp(-x));
-    const C e = std::exp(x);
-    return e / (C(1) + e);
-  }
+  C operator()(C x) const { return ew::activate<kSimd>(x, 0.0f, 0.0f); }
 };
 
 struct TanhOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
   static constexpr simd::Activation kSimd = simd::Activation::kTanh;
   template <class C>
-  C operator()(C x) const { return std::tanh(x); }
+  C operator()(C x) const { return ew::activate<kSimd>(x, 0.0f, 0.0f); }
 };
 
 struct HardSigmoidOp : UnaryOp {
@@ -96,20 +95,14 @@ struct HardSigmoidOp : UnaryOp {
   }
   std::pair<float, float> simd_args() const { return {alpha, beta}; }
   template <class C>
-  C operator()(C x) const {
-    const C y = static_cast<C>(alpha) * x + static_cast<C>(beta);
-    return y < C(0) ? C(0) : (y > C(1) ? C(1) : y);
-  }
+  C operator()(C x) const { return ew::activate<kSimd>(x, alpha, beta); }
 };
 
 struct HardSwishOp : UnaryOp {
   static constexpr DTypeMask kMask = kMaskFloat;
   static constexpr simd::Activation kSimd = simd::Activation::kHardSwish;
   template <class C>
-  C operator()(C x) const {
-    const C y = x * static_cast<C>(1.0f / 6.0f) + C(0.5);
-    return x * (y < C(0) ? C(0) : (y > C(1) ? C(1) : y));
-  }
+  C operator()(C x) const { return ew::activate<kSimd>(x, 0.0f, 0.0f); }
 };
 
 struct ThresholdedReluOp : UnaryOp {

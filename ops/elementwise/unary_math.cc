@@ -3,6 +3,7 @@
 // float16/bfloat16 are computed in float and rounded back.
 #include <cmath>
 
+#include "elementwise/activation_scalar.h"
 #include "elementwise/unary.h"
 
 namespace onyx {
@@ -64,9 +65,9 @@ struct SignOp : UnaryOp {
 
 ONYX_FLOAT_UNARY(Reciprocal, C(1) / x)
 ONYX_FLOAT_UNARY(Sqrt, std::sqrt(x))
-ONYX_FLOAT_UNARY_SIMD(Exp, std::exp(x), simd::Activation::kExp)
+ONYX_FLOAT_UNARY_SIMD(Exp, ew::activate<kSimd>(x, 0.0f, 0.0f), simd::Activation::kExp)
 ONYX_FLOAT_UNARY(Log, std::log(x))
-ONYX_FLOAT_UNARY_SIMD(Erf, std::erf(x), simd::Activation::kErf)
+ONYX_FLOAT_UNARY_SIMD(Erf, ew::activate<kSimd>(x, 0.0f, 0.0f), simd::Activation::kErf)
 ONYX_FLOAT_UNARY(Floor, std::floor(x))
 ONYX_FLOAT_UNARY(Ceil, std::ceil(x))
 ONYX_FLOAT_UNARY(Round, std::nearbyint(x))  // default rounding mode: half to even

@@ -1,6 +1,7 @@
 // Conv (1, 11): N-D grouped convolution, and FusedConv (domain ai.onyx, made by the session's
-// fusion pass): Conv, then + Z (an optional 4th input, broadcast like Add), then an activation
-// ("Relu", or "Clip" with activation_params [min, max]).
+// fusion pass): Conv, then + Z (an optional 4th input, broadcast like Add), then an activation:
+// "Relu", "Clip" (activation_params [min, max]), "Sigmoid", "Silu" (x * sigmoid(x)), "Tanh",
+// "HardSigmoid" ([alpha, beta]), "HardSwish" or "LeakyRelu" ([alpha]).
 //
 // float32 1-D/2-D convolutions (not depthwise) run a packed GEMM on the active ISA's micro-kernel
 // with the weights packed at prepare and bias, Z and the activation applied as the tiles are
@@ -12,8 +13,10 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "dispatch.h"
+#include "elementwise/activation_scalar.h"
 #include "elementwise/broadcast.h"
 #include "kernel.h"
 #include "nn/common.h"
@@ -238,7 +241,30 @@ class ConvKernel final : public Kernel {
       act_.lo = params[0];
       act_.hi = params[1];
     } else if (!act.empty()) {
-      return ctx.fail(Code::kUnsupported, "activation '", act, "' is not supported");
+      // Activations applied to each block of outputs once it is final (simd::TileEpilogue::post),
+      // with their operator's attributes as activation_params.
+      struct Post {
+        const char* name;
+        simd::Activation f;
+        size_t params;
+      };
+      static constexpr Post kPosts[] = {{"Sigmoid", simd::Activation::kSigmoid, 0},
+                                        {"Silu", simd::Activation::kSilu, 0},
+                                        {"Tanh", simd::Activation::kTanh, 0},
+                                        {"HardSigmoid", simd::Activation::kHardSigmoid, 2},
+                                        {"HardSwish", simd::Activation::kHardSwish, 0},
+                                        {"LeakyRelu", simd::Activation::kLeakyRelu, 1}};
+      const Post* post = nullptr;
+      for (const Post& p : kPosts)
+        if (act == p.name) post = &p;
+      if (post == nullptr) return ctx.fail(Code::kUnsupported, "activation '", act, "' is not supported");
+      if (params.size() != post->params) {
+        return ctx.fail(Code::kInvalidModel, act, " activation needs ", post->params, " activation_params, has ",
+                        params.size());
+      }
+      act_.post = post->f;
+      act_.post_alpha = params.empty() ? 0.0f : params[0];
+      act_.post_beta = params.size() < 2 ? 0.0f : params[1];
     }
     has_sum_ = ctx.has_input(3);
     if (has_sum_) {
@@ -445,50 +471,60 @@ class ConvKernel final : public Kernel {
     const int64_t parts = workers == 1 ? 1 : std::min<int64_t>(channels, 2 * workers);
     const simd::SimdKernels* kernels = simd::kernels();
     const bool fast = prims::fast_paths_enabled();
-    const bool clamp = fast && fused_ && !has_sum_ && act_.clamp && kernels != nullptr;
+    // The activation as the channels are written, when there is no Z to add first.
+    const bool finish = fast && fused_ && !has_sum_ && kernels != nullptr;
     if (!fast) {
       prims::conv_fast(shape_, x, w, bias, y, ctx.worker_scratch(0));  // the reference, on one thread
     } else {
+      simd::TileEpilogue ep;
+      if (finish) ep = act_;
+      ep.bias = bias;
       ctx.parallel_for(shape_.batch * parts, [&](int64_t task, int worker) {
         const int64_t n = task / parts, part = task % parts;
         int64_t c0 = 0, c1 = 0;
         block_range(channels, simd::kMaxChannelLanes, part, parts, &c0, &c1);
         if (c0 == c1) return;
-        prims::conv_depthwise(shape_, n, c0, c1, x, w, bias, y,
-                              ctx.worker_scratch(worker),
-                              prims::OutputClamp{clamp, act_.lo, act_.hi});
+        prims::conv_depthwise(shape_, n, c0, c1, x, w, y, ctx.worker_scratch(worker), ep);
       });
     }
-    return !fused_ || (!has_sum_ && (!act_.clamp || clamp));
+    return !fused_ || (!has_sum_ && (!has_activation() || finish));
   }
 
-  // y = activation(conv + Z) for the paths that do not fuse it into the GEMM.
+  bool has_activation() const { return act_.clamp || act_.post != simd::Activation::kCount; }
+
+  // y = activation(conv + Z) for the paths that do not fuse it into the GEMM. A float32
+  // activation runs the active ISA's vector kernel when there is one, as the unfused operator
+  // does, so fusing never changes a result.
   template <class T>
   void apply_epilogue(RunContext& ctx, const T* conv, T* y) {
     using Acc = compute_t<T>;
+    const simd::SimdKernels* kernels = std::is_same_v<T, float> ? simd::kernels() : nullptr;
+    const bool vector_post = act_.post != simd::Activation::kCount && kernels != nullptr;
     auto act = [&](Acc v) {
-      if (!act_.clamp) return v;
-      v = v > Acc(act_.lo) ? v : Acc(act_.lo);
-      return v < Acc(act_.hi) ? v : Acc(act_.hi);
-    };
-    if (!has_sum_) {
-      const int64_t n = numel(conv_shape_);
-      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(act(static_cast<Acc>(conv[i])));
-      return;
-    }
-    const T* z = ctx.input(3).data_as<T>();
-    if (!sum_broadcast_) {
-      const int64_t n = numel(conv_shape_);
-      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(act(static_cast<Acc>(conv[i]) + static_cast<Acc>(z[i])));
-      return;
-    }
-    int64_t out = 0;
-    ew::plan_rows(sum_plan_, [&](int64_t, const int64_t* in, int64_t len) {
-      const int64_t sa = sum_plan_.strides[0].back(), sb = sum_plan_.strides[1].back();
-      for (int64_t i = 0; i < len; ++i, ++out) {
-        y[out] = static_cast<T>(act(static_cast<Acc>(conv[in[0] + i * sa]) + static_cast<Acc>(z[in[1] + i * sb])));
+      if (act_.clamp) {
+        v = v > Acc(act_.lo) ? v : Acc(act_.lo);
+        return v < Acc(act_.hi) ? v : Acc(act_.hi);
       }
-    });
+      if (act_.post == simd::Activation::kCount || vector_post) return v;
+      return ew::activate(act_.post, v, act_.post_alpha, act_.post_beta);
+    };
+    const int64_t n = numel(out_shape_);
+    if (!has_sum_) {
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(act(static_cast<Acc>(conv[i])));
+    } else if (const T* z = ctx.input(3).data_as<T>(); !sum_broadcast_) {
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(act(static_cast<Acc>(conv[i]) + static_cast<Acc>(z[i])));
+    } else {
+      int64_t out = 0;
+      ew::plan_rows(sum_plan_, [&](int64_t, const int64_t* in, int64_t len) {
+        const int64_t sa = sum_plan_.strides[0].back(), sb = sum_plan_.strides[1].back();
+        for (int64_t i = 0; i < len; ++i, ++out) {
+          y[out] = static_cast<T>(act(static_cast<Acc>(conv[in[0] + i * sa]) + static_cast<Acc>(z[in[1] + i * sb])));
+        }
+      });
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      if (vector_post) kernels->activation(act_.post, y, y, static_cast<size_t>(n), act_.post_alpha, act_.post_beta);
+    }
   }
 
   // A packed-GEMM or Winograd convolution stays on one thread below this many multiply-adds:

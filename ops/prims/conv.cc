@@ -1,6 +1,7 @@
 #include "prims/conv.h"
 
 #include "prims/align.h"
+#include "prims/epilogue.h"
 #include "prims/fast_paths.h"
 
 #include <algorithm>
@@ -464,7 +465,8 @@ size_t conv_scratch_bytes(const ConvShape& s) {
 }
 
 void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, const float* x, const float* w,
-                    const float* bias, float* y, void* scratch, OutputClamp clamp) {
+                    float* y, void* scratch, const simd::TileEpilogue& ep) {
+  const float* bias = ep.bias;
   const int64_t mg = s.out_channels / s.group;
   const int64_t in_size = s.in_size(), out_size = s.out_size(), k_size = s.kernel_size();
   const Geom2 g = geom2(s);
@@ -480,7 +482,7 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     simd::DepthwiseBlock b;
     b.ih = g.ih, b.iw = g.iw, b.oh = g.oh, b.ow = g.ow, b.sh = g.sh, b.sw = g.sw, b.ph = g.ph, b.pw = g.pw;
     b.hp = dp.hp, b.wp = dp.wp, b.pad = planes;
-    b.clamp = clamp.on, b.lo = clamp.lo, b.hi = clamp.hi;
+    b.clamp = ep.clamp, b.lo = ep.lo, b.hi = ep.hi;
     for (int64_t c = c0; c < c1; c += lanes) {
       b.channels = static_cast<int>(std::min(lanes, c1 - c));
       b.x = x + (image * s.in_channels + c) * in_size;
@@ -488,6 +490,7 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
       b.bias = bias != nullptr ? bias + c : nullptr;
       b.y = y + (image * s.out_channels + c) * out_size;
       kernels->depthwise3x3_lanes(b);
+      apply_post(kernels, ep, b.y, out_size, 0, b.channels, 0, out_size);
     }
     return;
   }
@@ -507,11 +510,10 @@ void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, c
     } else {
       depthwise_channel(g, xc, w + m * k_size, b, yc);
     }
-  }
-  if (clamp.on) {
-    // Never on the scalar ISA: the caller applies its epilogue there.
-    float* out = y + (image * s.out_channels + c0 * mg) * out_size;
-    kernels->clamp(out, out, static_cast<size_t>((c1 - c0) * mg * out_size), clamp.lo, clamp.hi);
+    // The channel's epilogue while its plane is in cache (never on the scalar ISA: the caller
+    // applies it there).
+    if (ep.clamp) kernels->clamp(yc, yc, static_cast<size_t>(out_size), ep.lo, ep.hi);
+    apply_post(kernels, ep, yc, out_size, 0, 1, 0, out_size);
   }
 }
 
@@ -527,7 +529,9 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
   const ConvAlgo algo = conv_algo(s);
 
   if (algo == ConvAlgo::kDepthwise) {
-    for (int64_t n = 0; n < s.batch; ++n) conv_depthwise(s, n, 0, s.in_channels, x, w, bias, y, scratch);
+    simd::TileEpilogue ep;
+    ep.bias = bias;
+    for (int64_t n = 0; n < s.batch; ++n) conv_depthwise(s, n, 0, s.in_channels, x, w, y, scratch, ep);
     return;
   }
 

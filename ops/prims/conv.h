@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dispatch.h"
+#include "simd/kernels.h"
 
 namespace onyx::prims {
 
@@ -147,14 +148,12 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
                void* scratch);
 // conv_fast's depthwise algorithm (conv_algo(s) == kDepthwise) for one image and input channels
 // [c0, c1) (with their outputs), so that threads can share an image without copying the shape.
-// x, w, bias and y are the whole tensors; scratch is conv_scratch_bytes(s) bytes. A fused Relu
-// or Clip is applied as the outputs are written when `clamp` (NaN becomes lo, as the SIMD clamp).
-struct OutputClamp {
-  bool on = false;
-  float lo = 0.0f, hi = 0.0f;
-};
+// x, w and y are the whole tensors; scratch is conv_scratch_bytes(s) bytes. ep.bias is the bias
+// of every output channel (or null). A fused Relu or Clip (ep.clamp; NaN becomes lo, as the SIMD
+// clamp) and activation (ep.post) are applied to each block of channels as it is written; they
+// need the active ISA's table (the caller applies them on the scalar ISA).
 void conv_depthwise(const ConvShape& s, int64_t image, int64_t c0, int64_t c1, const float* x, const float* w,
-                    const float* bias, float* y, void* scratch, OutputClamp clamp = {});
+                    float* y, void* scratch, const simd::TileEpilogue& ep);
 
 // Output positions i in [0, out) with 0 <= i*stride + offset < in, as [*lo, *hi).
 inline void valid_range(int64_t offset, int64_t stride, int64_t in, int64_t out, int64_t* lo,

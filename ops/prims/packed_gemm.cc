@@ -214,6 +214,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
         c[i * ldc + j] = finish_scalar(x, ep.bias != nullptr ? ep.bias[i] : 0.0f, ep);
       }
     }
+    apply_post(kernels_, ep, c, ldc, row_begin, row_end, col_begin, col_end);
     return;
   }
   if (transposed_) {
@@ -260,6 +261,7 @@ void PackedGemm::run(const BSource& b, float* c, int64_t ldc, bool accumulate, c
                                                    rows, n, accumulate || !first, last, tile_ep);
         }
       }
+      if (last) apply_post(kernels_, ep, c, ldc, row_begin, row_end, g0, g1);  // this group's outputs are final
     }
   }
 }
@@ -311,6 +313,7 @@ void PackedGemm::run_transposed(const BSource& b, float* c, int64_t ldc, bool ac
         dst[j] = finish_scalar(x, bias, ep);
       }
     }
+    apply_post(kernels_, ep, c, ldc, row_begin, row_end, j0, j1);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "prims/align.h"
+#include "prims/epilogue.h"
 #include "prims/prefetch.h"
 
 namespace onyx::prims {
@@ -206,7 +207,8 @@ void Winograd3x3::transform_output(const Block& b, int64_t m_begin, int64_t m_en
                                    const simd::TileEpilogue& ep, void* own) const {
   // Y: per output channel and tile row, the 2x2 outputs of every tile (as even and odd
   // columns of the top and bottom rows), then interleaved into the output with Z, the bias and
-  // the clamp (only outputs that exist: the last tile row or column may overhang).
+  // the clamp (only outputs that exist: the last tile row or column may overhang); then the
+  // epilogue's activation on the channel's rows of the block.
   const int64_t tw = tiles_w_, ow = out_w_;
   float* quads = own_at(own).columns;  // [4][tw]: top even, top odd, bottom even, bottom odd
   const int64_t plane = out_h_ * ow, first = 2 * b.t0 * ow;
@@ -229,6 +231,7 @@ void Winograd3x3::transform_output(const Block& b, int64_t m_begin, int64_t m_en
                                bias, ep, yi + row);
       }
     }
+    apply_post(kernels_, ep, yi, ow, 2 * b.t0, std::min(2 * b.t1, out_h_), 0, ow);
   }
 }
 

@@ -1,6 +1,6 @@
 // Element-wise activations (SimdKernels::activation), written once over an xsimd architecture
-// and instantiated per ISA: exp, sigmoid, tanh and erf from xsimd's vector polynomials, the
-// hard sigmoid and hard swish as their scalar operators compute them.
+// and instantiated per ISA: exp, sigmoid, SiLU, tanh and erf from xsimd's vector polynomials,
+// the hard sigmoid, hard swish and leaky ReLU as their scalar operators compute them.
 #pragma once
 
 #include <algorithm>
@@ -22,21 +22,34 @@ inline V clamp01(V y) {
   return xsimd::select(y < zero, zero, xsimd::select(y > one, one, y));
 }
 
-template <Activation F, class V>
-inline V activate(V x, float alpha, float beta) {
+// exp(-x) overflows to inf for x < -88: 1 / inf = 0, as the function's limit.
+template <class Arch>
+inline xsimd::batch<float, Arch> sigmoid(xsimd::batch<float, Arch> x) {
+  using V = xsimd::batch<float, Arch>;
+  return V(1.0f) / (V(1.0f) + xsimd::exp(-x));
+}
+
+template <Activation F, class Arch>
+inline xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> x, float alpha, float beta) {
+  using V = xsimd::batch<float, Arch>;
   if constexpr (F == Activation::kExp) {
     return xsimd::exp(x);
   } else if constexpr (F == Activation::kSigmoid) {
-    // exp(-x) overflows to inf for x < -88: 1 / inf = 0, as the function's limit.
-    return V(1.0f) / (V(1.0f) + xsimd::exp(-x));
+    return sigmoid<Arch>(x);
   } else if constexpr (F == Activation::kTanh) {
     return xsimd::tanh(x);
   } else if constexpr (F == Activation::kErf) {
     return xsimd::erf(x);
   } else if constexpr (F == Activation::kHardSigmoid) {
     return clamp01(V(alpha) * x + V(beta));
-  } else {
+  } else if constexpr (F == Activation::kHardSwish) {
     return x * clamp01(x * V(1.0f / 6.0f) + V(0.5f));
+  } else if constexpr (F == Activation::kSilu) {
+    // The same roundings as Sigmoid, then Mul: a fused SiLU gives the unfused graph's bits.
+    return x * sigmoid<Arch>(x);
+  } else {
+    static_assert(F == Activation::kLeakyRelu);
+    return xsimd::select(x < V(0.0f), V(alpha) * x, x);  // NaN and -0 pass through, as the scalar op
   }
 }
 
@@ -45,11 +58,11 @@ void activation_loop(const float* x, float* out, size_t n, float alpha, float be
   using V = xsimd::batch<float, Arch>;
   constexpr size_t L = V::size;
   size_t i = 0;
-  for (; i + L <= n; i += L) activate<F>(V::load_unaligned(x + i), alpha, beta).store_unaligned(out + i);
+  for (; i + L <= n; i += L) activate<F, Arch>(V::load_unaligned(x + i), alpha, beta).store_unaligned(out + i);
   if (i < n) {  // the tail through the same vector code, from a zero-padded copy
     alignas(64) float tail[L] = {};
     std::copy(x + i, x + n, tail);
-    activate<F>(V::load_aligned(tail), alpha, beta).store_aligned(tail);
+    activate<F, Arch>(V::load_aligned(tail), alpha, beta).store_aligned(tail);
     std::copy(tail, tail + (n - i), out + i);
   }
 }
@@ -63,6 +76,8 @@ void activation(Activation f, const float* x, float* out, size_t n, float alpha,
     case Activation::kErf: return activation_loop<Arch, Activation::kErf>(x, out, n, alpha, beta);
     case Activation::kHardSigmoid: return activation_loop<Arch, Activation::kHardSigmoid>(x, out, n, alpha, beta);
     case Activation::kHardSwish: return activation_loop<Arch, Activation::kHardSwish>(x, out, n, alpha, beta);
+    case Activation::kSilu: return activation_loop<Arch, Activation::kSilu>(x, out, n, alpha, beta);
+    case Activation::kLeakyRelu: return activation_loop<Arch, Activation::kLeakyRelu>(x, out, n, alpha, beta);
     default: return;
   }
 }

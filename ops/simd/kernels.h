@@ -12,13 +12,22 @@
 
 namespace onyx::simd {
 
+// Element-wise activations and transcendental functions of float arrays (simd/activation.h).
+// kHardSigmoid is clamp(alpha * x + beta, 0, 1); kHardSwish x * clamp(x / 6 + 1/2, 0, 1);
+// kSilu x * sigmoid(x) (PyTorch's SiLU, exported as Sigmoid and Mul); kLeakyRelu x < 0 ? alpha * x : x.
+enum class Activation : uint8_t { kExp, kSigmoid, kTanh, kErf, kHardSigmoid, kHardSwish, kSilu, kLeakyRelu, kCount };
+
 // What a GEMM tile does to its result after the last slice of K: C = C + bias[row], then
-// clamped to [lo, hi] when `clamp` (Relu, Clip; max/min take the bound when C is NaN).
+// clamped to [lo, hi] when `clamp` (Relu, Clip; max/min take the bound when C is NaN). `post`
+// (kCount: none) is an activation the caller of the tiles applies to each block of finished
+// outputs while it is still in cache (prims::apply_post), with post_alpha and post_beta.
 struct TileEpilogue {
   const float* bias = nullptr;  // per row of C (indexed from the tile's first row), or null
   bool clamp = false;
   float lo = -__builtin_huge_valf();
   float hi = __builtin_huge_valf();
+  Activation post = Activation::kCount;
+  float post_alpha = 0.0f, post_beta = 0.0f;
 };
 
 // Up to `lanes` channel planes of one image for a kernel with channels in the vector lanes
@@ -61,10 +70,6 @@ struct MaxPoolBlock : LanesPlanes {
 // Element-wise binary float ops with a contiguous layout: both arrays of n, or one a scalar.
 enum class BinaryOp : uint8_t { kAdd, kSub, kMul, kDiv, kMax, kMin, kCount };
 enum class Operands : uint8_t { kVecVec, kScalarVec, kVecScalar };
-
-// Element-wise activations and transcendental functions of float arrays (simd/activation.h).
-// kHardSigmoid is clamp(alpha * x + beta, 0, 1); kHardSwish x * clamp(x / 6 + 1/2, 0, 1).
-enum class Activation : uint8_t { kExp, kSigmoid, kTanh, kErf, kHardSigmoid, kHardSwish, kCount };
 
 struct SimdKernels {
   Isa isa = Isa::kScalar;

@@ -7,9 +7,11 @@
 
 namespace onyx {
 
-// Conv -> [Add(other)] -> [Relu | Clip with constant bounds] chains become one
-// ai.onyx.FusedConv node (see ops/nn/conv.cc) when each intermediate value has no other reader
-// and is not a graph output. Returns the number of nodes removed.
+// Conv -> [Add(other)] -> [activation] chains become one ai.onyx.FusedConv node (see
+// ops/nn/conv.cc) when each intermediate value has no other reader and is not a graph output.
+// The activations: Relu, Clip with constant bounds, Sigmoid, Tanh, HardSigmoid, HardSwish,
+// LeakyRelu, and SiLU as x * Sigmoid(x) (Sigmoid and Mul reading the same value). Returns the
+// number of nodes removed.
 int fuse_conv_chains(Model* model);
 
 }  // namespace onyx
