@@ -285,6 +285,47 @@ TEST_CASE("simd: activations are within 4 ulp of exact (hard ones bit for bit), 
   }
 }
 
+TEST_CASE("softmax: the vector rows match the scalar reference on every ISA, at awkward row lengths") {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (size_t n : kSizes) {
+    CAPTURE(n);
+    // Four rows: plain values, one with -inf and a huge negative (exp gives 0), one with +inf
+    // (inf - inf: every output NaN, as in the scalar loop), one with a large common offset.
+    std::vector<float> v = random_floats(4 * n, 61, -20.0f, 20.0f);
+    if (n > 0) {
+      v[n + n / 2] = -inf;
+      v[n + (n - 1) / 3] = -1e30f;
+      v[2 * n + n / 2] = inf;
+      for (size_t i = 3 * n; i < 4 * n; ++i) v[i] += 1000.0f;
+    }
+    const Tensor x = test::ftensor({4, static_cast<int64_t>(n)}, v);
+    auto run = [&] {
+      test::OpTest t{"Softmax", {x}, {}};
+      auto out = t.run();
+      REQUIRE(out.ok());
+      return test::values<float>((*out)[0]);
+    };
+    prims::set_fast_paths_enabled(false);
+    const std::vector<float> ref = run();
+    prims::set_fast_paths_enabled(true);
+    for (simd::Isa isa : machine_isas()) {
+      simd::set_max_isa(isa);
+      CAPTURE(simd::isa_name(isa));
+      const std::vector<float> got = run();
+      REQUIRE(got.size() == ref.size());
+      float worst = 0.0f;
+      bool nan_alike = true;
+      for (size_t i = 0; i < got.size(); ++i) {
+        nan_alike &= std::isnan(got[i]) == std::isnan(ref[i]);
+        if (!std::isnan(ref[i])) worst = std::max(worst, test::gap(got[i], ref[i]) / std::max(ref[i], 1e-30f));
+      }
+      CHECK(nan_alike);
+      CHECK(worst <= 2e-6f);  // exp within a few ulp, and the row's sum in another order
+    }
+    simd::set_max_isa(simd::Isa::kNeon64);
+  }
+}
+
 TEST_CASE("simd: every GEMM tile (and its narrow variant) equals gemm_ref, with accumulation and the epilogue") {
   for (simd::Isa isa : machine_isas()) {
     const simd::SimdKernels& k = *simd::kernels_for(isa);

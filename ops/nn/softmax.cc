@@ -1,12 +1,16 @@
 // Softmax, LogSoftmax, Hardmax (1, 11, 13).
 // Before 13 the input is coerced to 2-D [prod(dims[:axis]), prod(dims[axis:])] (axis default
 // 1) and the op runs over each row; from 13 it runs along the single axis (default -1).
+// float32 Softmax over contiguous rows runs the vector kernels (softmax_rows).
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
 #include "dispatch.h"
 #include "kernel.h"
 #include "nn/common.h"
+#include "prims/fast_paths.h"
+#include "simd/kernels.h"
 
 namespace onyx {
 namespace {
@@ -53,6 +57,12 @@ class SoftmaxKernel final : public Kernel {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return Status();
+    const simd::SimdKernels* k = simd::kernels();
+    if (kKind == SoftKind::kSoftmax && x.dtype() == DType::kFloat32 && inner_ == 1 && k != nullptr &&
+        prims::fast_paths_enabled()) {
+      softmax_rows(ctx, *k, x.data_as<float>(), y.data_as<float>());
+      return Status();
+    }
     return dispatch<kMaskFloat>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Acc = compute_t<T>;
@@ -95,6 +105,29 @@ class SoftmaxKernel final : public Kernel {
   }
 
  private:
+  // float32 Softmax over contiguous rows (the last axis: attention's scores) with the vector
+  // kernels, rows shared between threads: y = x - max, y = exp(y) in place, then y * (1 / sum),
+  // the scalar loop's operations (exp within a few ulp of std::exp).
+  void softmax_rows(RunContext& ctx, const simd::SimdKernels& k, const float* x, float* y) const {
+    const int64_t len = len_;
+    // Whole rows per task, about 16K floats each, so a small tensor stays on one thread.
+    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(len, 1));
+    const int64_t tasks = (outer_ + rows_per_task - 1) / rows_per_task;
+    ctx.parallel_for(tasks, [&](int64_t task, int) {
+      const int64_t r1 = std::min(outer_, (task + 1) * rows_per_task);
+      for (int64_t r = task * rows_per_task; r < r1; ++r) {
+        const float* src = x + r * len;
+        float* dst = y + r * len;
+        const auto n = static_cast<size_t>(len);
+        const float mx = k.max(src, n);
+        k.binary(simd::BinaryOp::kSub, simd::Operands::kVecScalar, src, &mx, dst, n);
+        k.activation(simd::Activation::kExp, dst, dst, n, 0.0f, 0.0f);
+        const float inv = 1.0f / k.sum(dst, n);
+        k.binary(simd::BinaryOp::kMul, simd::Operands::kVecScalar, dst, &inv, dst, n);
+      }
+    });
+  }
+
   int64_t outer_ = 1, len_ = 1, inner_ = 1;
 };
 
