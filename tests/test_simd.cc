@@ -326,6 +326,50 @@ TEST_CASE("softmax: the vector rows match the scalar reference on every ISA, at 
   }
 }
 
+TEST_CASE("layer norm: the vector rows match the double-precision reference on every ISA") {
+  for (size_t n : kSizes) {
+    CAPTURE(n);
+    const auto cols = static_cast<int64_t>(n);
+    // Three rows; the last far from zero (a large mean over a small spread).
+    std::vector<float> v = random_floats(3 * n, 71, -3.0f, 3.0f);
+    for (size_t i = 2 * n; i < 3 * n; ++i) v[i] = 100.0f + 0.01f * v[i];
+    const Tensor x = test::ftensor({3, cols}, v);
+    const Tensor scale = test::ftensor({cols}, random_floats(n, 72));
+    const Tensor bias = test::ftensor({cols}, random_floats(n, 73));
+    auto run = [&](bool with_bias) {
+      test::OpTest t{"LayerNormalization", {x, scale, with_bias ? bias : Tensor()}, {test::attr_float("epsilon", 1e-3f)}};
+      t.num_outputs = 3;
+      auto out = t.run();
+      REQUIRE(out.ok());
+      std::vector<float> all;
+      for (const Tensor& o : *out) {
+        const std::vector<float> part = test::values<float>(o);
+        all.insert(all.end(), part.begin(), part.end());
+      }
+      return all;
+    };
+    for (bool with_bias : {true, false}) {
+      CAPTURE(with_bias);
+      prims::set_fast_paths_enabled(false);
+      const std::vector<float> ref = run(with_bias);
+      prims::set_fast_paths_enabled(true);
+      for (simd::Isa isa : machine_isas()) {
+        simd::set_max_isa(isa);
+        CAPTURE(simd::isa_name(isa));
+        const std::vector<float> got = run(with_bias);
+        REQUIRE(got.size() == ref.size());
+        float worst = 0.0f;
+        for (size_t i = 0; i < got.size(); ++i) {
+          if (std::isnan(got[i]) && std::isnan(ref[i])) continue;  // an empty row's statistics (0 / 0)
+          worst = std::max(worst, test::gap(got[i], ref[i]) / std::max(1.0f, std::fabs(ref[i])));
+        }
+        CHECK(worst <= 1e-5f);  // float32 sums in the lanes against double
+      }
+      simd::set_max_isa(simd::Isa::kNeon64);
+    }
+  }
+}
+
 TEST_CASE("simd: every GEMM tile (and its narrow variant) equals gemm_ref, with accumulation and the epilogue") {
   for (simd::Isa isa : machine_isas()) {
     const simd::SimdKernels& k = *simd::kernels_for(isa);
