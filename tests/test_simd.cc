@@ -1563,6 +1563,54 @@ TEST_CASE("threads: a two-thread session gives the one-thread results") {
   CHECK(Session::create(chain_model(), bad).status().code() == Code::kInvalidArgument);
 }
 
+TEST_CASE("threads: Gemm and MatMul split by rows, by columns and by batches give the one-thread bits") {
+  // Each over ParallelSgemm's minimum of 2^21 multiply-adds:
+  //   MatMul [1, 3137, 64] x [64, 96]: the batch folded into 3137 rows, split by rows (the last
+  //   block 17 rows: no part is one row);
+  //   MatMul [40, 96] x [96, 1000]: 2 row blocks, 15 column blocks: split by columns;
+  //   MatMul [12, 49, 32] x [12, 32, 49] x 8 (attention's per-head products): whole batches;
+  //   Gemm [300, 128] x [256, 128]^T + C[256] with alpha and beta: by rows.
+  // One thread on the reference must agree within rounding.
+  struct Case {
+    Dims xs, ws;
+    bool gemm = false;
+  };
+  for (const Case& k : {Case{{1, 3137, 64}, {64, 96}}, Case{{40, 96}, {96, 1000}}, Case{{96, 49, 32}, {96, 32, 49}},
+                        Case{{300, 128}, {256, 128}, true}}) {
+    CAPTURE(shape_str(k.xs));
+    auto model = [&] {
+      std::vector<Attribute> attrs;
+      std::vector<std::string> inputs = {"x", "w"};
+      if (k.gemm) {
+        Attribute alpha, beta;
+        alpha.name = "alpha", alpha.type = AttrType::kFloat, alpha.f = 0.5f;
+        beta.name = "beta", beta.type = AttrType::kFloat, beta.f = 2.0f;
+        attrs = {int_attr("transB", 1), alpha, beta};
+        inputs.push_back("c");
+      }
+      auto m = float_model({Node{"mm", k.gemm ? "Gemm" : "MatMul", "", inputs, {"y"}, attrs, ""}}, k.xs);
+      m->graph.initializers = {{"w", float_tensor(k.ws, random_floats(static_cast<size_t>(numel(k.ws)), 81)), ""}};
+      if (k.gemm) m->graph.initializers.push_back({"c", float_tensor({k.ws[0]}, random_floats(static_cast<size_t>(k.ws[0]), 82)), ""});
+      return m;
+    };
+    const Tensor tx = float_tensor(k.xs, random_floats(static_cast<size_t>(numel(k.xs)), 83));
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2, 0}) {  // 0: one thread on the scalar reference
+      prims::set_fast_paths_enabled(threads != 0);
+      results.push_back(run_model(model(), tx, std::max(threads, 1)));
+    }
+    prims::set_fast_paths_enabled(true);
+    REQUIRE(!results[0].empty());
+    CHECK(results[0] == results[1]);
+    float worst = 0.0f, largest = 1.0f;
+    for (size_t i = 0; i < results[0].size(); ++i) {
+      worst = std::max(worst, test::gap(results[0][i], results[2][i]));
+      largest = std::max(largest, std::fabs(results[2][i]));
+    }
+    CHECK(worst <= 1e-5f * largest);
+  }
+}
+
 TEST_CASE("threads: convolutions split by columns, by channels and by images give the one-thread results") {
   // Each large enough to be split (over ConvKernel's minimum of 2^21 multiply-adds):
   //   1x32x32x32 -> 64 channels: 1024 output columns, split by columns;

@@ -1,5 +1,6 @@
-// Gemm (1, 6, 7, 9, 11, 13) and MatMul (1, 9, 13). float32 runs prims::sgemm; the other
-// floating types run prims::gemm_ref; integers use wrap-around (two's complement) arithmetic.
+// Gemm (1, 6, 7, 9, 11, 13) and MatMul (1, 9, 13). float32 runs prims::sgemm on the session's
+// threads (ParallelSgemm; MatMul's separate batches as whole products); the other floating
+// types run prims::gemm_ref; integers use wrap-around (two's complement) arithmetic.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -73,6 +74,59 @@ void gemm_any(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, co
   }
 }
 
+// A float32 product C = alpha op(A) op(B) + beta C shared between the session's threads: each
+// a run of C's rows (or, when C has fewer rows than columns to share, of its columns) sized to
+// its speed (RunContext::parallel_shares), with its own scratch. Every part runs the whole
+// product's plan, so an element is the same sum in the same order however the product is split
+// (and no part is a single row, which sgemm would take as a matrix-vector product, summed in
+// another order). Products under kMinParallelMacs, and the portable (Eigen) path, stay on one
+// thread.
+class ParallelSgemm {
+ public:
+  void prepare(PrepareContext& ctx, int64_t m, int64_t n, int64_t k) {
+    plan_ = prims::sgemm_plan(m, n, k);
+    m_ = m;
+    n_ = n;
+    k_ = k;
+    ctx.request_worker_scratch(plan_.scratch_bytes);
+  }
+
+  void run(RunContext& ctx, bool ta, bool tb, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+           float beta, float* c, int64_t ldc) const {
+    const int64_t row_blocks = m_ / kRowGrain, col_blocks = n_ / kColGrain;
+    const bool split = ctx.workers() > 1 && plan_.tile >= 0 && m_ * n_ * k_ >= kMinParallelMacs &&
+                       std::max(row_blocks, col_blocks) >= 2;
+    if (!split) {
+      prims::sgemm(plan_, ta, tb, m_, n_, k_, alpha, a, lda, b, ldb, beta, c, ldc, ctx.worker_scratch(0));
+      return;
+    }
+    // Blocks of whole grains, the last taking the remainder.
+    const bool by_rows = row_blocks >= 2 * ctx.workers() || row_blocks >= col_blocks;
+    const int64_t blocks = by_rows ? row_blocks : col_blocks, grain = by_rows ? kRowGrain : kColGrain;
+    const int64_t size = by_rows ? m_ : n_;
+    ctx.parallel_shares(blocks, 1, [&](int64_t first, int64_t last, int worker) {
+      const int64_t i0 = first * grain, i1 = last == blocks ? size : last * grain;
+      void* scratch = ctx.worker_scratch(worker);
+      if (by_rows) {
+        prims::sgemm(plan_, ta, tb, i1 - i0, n_, k_, alpha, a + (ta ? i0 : i0 * lda), lda, b, ldb, beta, c + i0 * ldc,
+                     ldc, scratch);
+      } else {
+        prims::sgemm(plan_, ta, tb, m_, i1 - i0, k_, alpha, a, lda, b + (tb ? i0 * ldb : i0), ldb, beta, c + i0, ldc,
+                     scratch);
+      }
+    });
+  }
+
+  // Below this many multiply-adds handing out the parts costs more than it saves (as for
+  // convolutions).
+  static constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
+
+ private:
+  static constexpr int64_t kRowGrain = 16, kColGrain = 64;
+  prims::SgemmPlan plan_;
+  int64_t m_ = 0, n_ = 0, k_ = 0;
+};
+
 class GemmKernel final : public Kernel {
  public:
   Status prepare(PrepareContext& ctx) override {
@@ -120,7 +174,7 @@ class GemmKernel final : public Kernel {
     Result<int64_t> n = checked_numel({m_, n_});
     if (!n.ok()) return n.status();
     ctx.set_output(0, t, {m_, n_});
-    if (t == DType::kFloat32) ctx.request_scratch(prims::sgemm_scratch_bytes(m_, n_, k_));
+    if (t == DType::kFloat32) product_.prepare(ctx, m_, n_, k_);
     return Status();
   }
 
@@ -156,12 +210,17 @@ class GemmKernel final : public Kernel {
         });
         return Status();
       }
-      gemm_any<T>(trans_a_, trans_b_, m_, n_, k_, alpha_, a, lda, b, ldb, beta, yp, n_, ctx.scratch());
+      if constexpr (std::is_same_v<T, float>) {
+        product_.run(ctx, trans_a_, trans_b_, alpha_, a, lda, b, ldb, beta, yp, n_);
+      } else {
+        gemm_any<T>(trans_a_, trans_b_, m_, n_, k_, alpha_, a, lda, b, ldb, beta, yp, n_, nullptr);
+      }
       return Status();
     });
   }
 
  private:
+  ParallelSgemm product_;
   float alpha_ = 1.0f, beta_ = 1.0f;
   bool trans_a_ = false, trans_b_ = false, has_c_ = false;
   int64_t m_ = 0, n_ = 0, k_ = 0, c_rows_ = 0, c_cols_ = 0;
@@ -233,9 +292,7 @@ class MatMulKernel final : public Kernel {
     // When B is shared by every batch and A's batches are contiguous, fold them into M.
     fold_ = nb > 1 && numel(b_batch) == 1 && a_batch == batch;
     ctx.set_output(0, t, ys);
-    if (t == DType::kFloat32) {
-      ctx.request_scratch(prims::sgemm_scratch_bytes(fold_ ? m_ * nb : m_, n_, k_));
-    }
+    if (t == DType::kFloat32) product_.prepare(ctx, fold_ || nb == 1 ? m_ * nb : m_, n_, k_);
     return Status();
   }
 
@@ -248,20 +305,35 @@ class MatMulKernel final : public Kernel {
       const U* a = reinterpret_cast<const U*>(ctx.input(0).data_as<T>());
       const U* b = reinterpret_cast<const U*>(ctx.input(1).data_as<T>());
       U* yp = reinterpret_cast<U*>(y.data_as<T>());
-      if (fold_) {
-        gemm_any<U>(false, false, m_ * static_cast<int64_t>(a_off_.size()), n_, k_, 1.0f, a, k_, b, n_, 0.0f, yp, n_,
-                    ctx.scratch());
-        return Status();
-      }
-      for (size_t i = 0; i < a_off_.size(); ++i) {
-        gemm_any<U>(false, false, m_, n_, k_, 1.0f, a + a_off_[i], k_, b + b_off_[i], n_, 0.0f,
-                    yp + static_cast<int64_t>(i) * m_ * n_, n_, ctx.scratch());
+      const auto batches = static_cast<int64_t>(a_off_.size());
+      if constexpr (std::is_same_v<T, float>) {
+        // One product (batches folded into M): shared by rows or columns. Several: whole
+        // products on the threads (attention's per-head products), each with its own scratch.
+        auto product = [&](int64_t i, int worker) {
+          const auto at = static_cast<size_t>(i);
+          prims::sgemm(false, false, m_, n_, k_, 1.0f, a + a_off_[at], k_, b + b_off_[at], n_, 0.0f, yp + i * m_ * n_, n_,
+                       ctx.worker_scratch(worker));
+        };
+        if (fold_ || batches == 1) {
+          product_.run(ctx, false, false, 1.0f, a, k_, b, n_, 0.0f, yp, n_);
+        } else if (batches * m_ * n_ * k_ >= ParallelSgemm::kMinParallelMacs) {
+          ctx.parallel_for(batches, product);
+        } else {
+          for (int64_t i = 0; i < batches; ++i) product(i, 0);
+        }
+      } else {
+        for (int64_t i = 0; i < batches; ++i) {
+          const auto at = static_cast<size_t>(i);
+          gemm_any<U>(false, false, m_, n_, k_, 1.0f, a + a_off_[at], k_, b + b_off_[at], n_, 0.0f, yp + i * m_ * n_, n_,
+                      nullptr);
+        }
       }
       return Status();
     });
   }
 
  private:
+  ParallelSgemm product_;  // float32: the whole product, or one batch's
   int64_t m_ = 0, n_ = 0, k_ = 0;
   bool fold_ = false;
   std::vector<int64_t> a_off_, b_off_;
