@@ -178,7 +178,10 @@ Result<std::shared_ptr<Model>> compile_graph(const Model& model, const CompileOp
   fixed->graph.inputs.clear();
   ONYX_TRY(static_inputs(model.graph, options, &fixed->graph.inputs).with_context(where));
   // The rewrites a Session makes at creation, made once here (the same condition).
-  if (options.optimize && prims::fast_paths_enabled()) fuse_conv_chains(fixed.get());
+  if (options.optimize && prims::fast_paths_enabled()) {
+    fuse_conv_chains(fixed.get());
+    fuse_gelu(fixed.get());
+  }
 
   SessionOptions so;
   so.fold_constants = options.fold_constants;

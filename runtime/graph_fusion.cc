@@ -29,33 +29,34 @@ bool constant_scalar(const Graph& g, const std::map<std::string, const Node*>& p
 
 bool is_default(const Node& n, const char* op) { return n.op_type == op && (n.domain.empty() || n.domain == "ai.onnx"); }
 
-}  // namespace
-
-int fuse_conv_chains(Model* model) {
-  Graph& g = model->graph;
-  const int64_t opset = model->opset("");
-  if (opset < 7) return 0;  // before opset 7, Add broadcasts by attribute; keep it simple
-  // Readers of each value (subgraph captures count as readers) and graph outputs.
+// Who reads each value of a graph (subgraph captures count as readers), who writes it, and
+// which values are graph outputs; and which nodes a pass has absorbed so far.
+struct Uses {
+  Graph& g;
   std::map<std::string, int> readers;
   std::map<std::string, const Node*> producer;
   std::map<std::string, std::vector<size_t>> reader_nodes;  // each reading node once
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& n = g.nodes[i];
-    for (const std::string& in : n.inputs) {
-      if (in.empty()) continue;
-      ++readers[in];
-      std::vector<size_t>& r = reader_nodes[in];
-      if (r.empty() || r.back() != i) r.push_back(i);
-    }
-    for (const std::string& c : n.captured_names()) readers[c] += 2;  // never fuse away a captured value
-    for (const std::string& out : n.outputs) producer[out] = &n;
-  }
   std::set<std::string> outputs;
-  for (const ValueInfo& vi : g.outputs) outputs.insert(vi.name);
-  std::vector<bool> removed(g.nodes.size(), false);
+  std::vector<bool> removed;
+
+  explicit Uses(Graph& graph) : g(graph), removed(graph.nodes.size(), false) {
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      const Node& n = g.nodes[i];
+      for (const std::string& in : n.inputs) {
+        if (in.empty()) continue;
+        ++readers[in];
+        std::vector<size_t>& r = reader_nodes[in];
+        if (r.empty() || r.back() != i) r.push_back(i);
+      }
+      for (const std::string& c : n.captured_names()) readers[c] += 2;  // never fuse away a captured value
+      for (const std::string& out : n.outputs) producer[out] = &n;
+    }
+    for (const ValueInfo& vi : g.outputs) outputs.insert(vi.name);
+  }
+
   // The nodes reading `value` (each once), if it may be fused away: read `count` times in all,
-  // not a graph output, and no reader already absorbed into another chain.
-  auto fusable_readers = [&](const std::string& value, int count) -> std::vector<Node*> {
+  // not a graph output, and no reader already absorbed.
+  std::vector<Node*> fusable_readers(const std::string& value, int count) {
     std::vector<Node*> r;
     if (readers[value] != count || outputs.count(value) != 0) return r;
     for (size_t i : reader_nodes[value]) {
@@ -63,20 +64,54 @@ int fuse_conv_chains(Model* model) {
       r.push_back(&g.nodes[i]);
     }
     return r;
-  };
-  auto sole_reader = [&](const std::string& value) -> Node* {
+  }
+  Node* sole_reader(const std::string& value) {
     std::vector<Node*> r = fusable_readers(value, 1);
     return r.size() == 1 ? r[0] : nullptr;
-  };
+  }
+  bool scalar(const std::string& name, float* out) const { return constant_scalar(g, producer, name, out); }
+  void absorb(const Node* n) { removed[static_cast<size_t>(n - g.nodes.data())] = true; }
+
+  // Drops the absorbed nodes and imports the ai.onyx domain; returns how many were dropped.
+  int finish(Model* model) {
+    int dropped = 0;
+    for (bool r : removed) dropped += r ? 1 : 0;
+    if (dropped == 0) return 0;
+    std::vector<Node> kept;
+    kept.reserve(g.nodes.size() - static_cast<size_t>(dropped));
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
+    g.nodes = std::move(kept);
+    bool has_domain = false;
+    for (const OpsetImport& o : model->opsets) has_domain |= o.domain == kFusedDomain;
+    if (!has_domain) model->opsets.push_back(OpsetImport{kFusedDomain, 1});
+    return dropped;
+  }
+};
+
+// The binary node's other input than `value` (read once), or empty.
+std::string other_input(const Node& n, const std::string& value) {
+  if (n.inputs.size() != 2 || n.inputs[0] == n.inputs[1]) return "";
+  if (n.inputs[0] == value) return n.inputs[1];
+  return n.inputs[1] == value ? n.inputs[0] : "";
+}
+
+}  // namespace
+
+int fuse_conv_chains(Model* model) {
+  Graph& g = model->graph;
+  const int64_t opset = model->opset("");
+  if (opset < 7) return 0;  // before opset 7, Add broadcasts by attribute; keep it simple
+  Uses uses(g);
+  auto sole_reader = [&](const std::string& value) { return uses.sole_reader(value); };
   auto float_attr = [](const Node& n, const char* name, float fallback) {
     const Attribute* a = n.attr(name);
     return a != nullptr && a->type == AttrType::kFloat ? a->f : fallback;
   };
 
-  int fused = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& conv = g.nodes[i];
-    if (removed[i] || !is_default(conv, "Conv") || conv.outputs.size() != 1) continue;
+    if (uses.removed[i] || !is_default(conv, "Conv") || conv.outputs.size() != 1) continue;
     std::string tail = conv.outputs[0];
     std::vector<Node*> absorbed;
     std::string z, activation;
@@ -89,7 +124,7 @@ int fuse_conv_chains(Model* model) {
       next = sole_reader(tail);
     }
     // SiLU as PyTorch exports it: Mul(t, Sigmoid(t)), t read by just those two.
-    if (const std::vector<Node*> two = fusable_readers(tail, 2); two.size() == 2) {
+    if (const std::vector<Node*> two = uses.fusable_readers(tail, 2); two.size() == 2) {
       Node* sig = is_default(*two[0], "Sigmoid") ? two[0] : two[1];
       Node* mul = sig == two[0] ? two[1] : two[0];
       if (is_default(*sig, "Sigmoid") && is_default(*mul, "Mul") && mul->inputs.size() == 2 &&
@@ -115,8 +150,8 @@ int fuse_conv_chains(Model* model) {
       float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
       bool ok = true;
       if (opset >= 11) {
-        if (next->inputs.size() > 1 && !next->inputs[1].empty()) ok &= constant_scalar(g, producer, next->inputs[1], &lo);
-        if (next->inputs.size() > 2 && !next->inputs[2].empty()) ok &= constant_scalar(g, producer, next->inputs[2], &hi);
+        if (next->inputs.size() > 1 && !next->inputs[1].empty()) ok &= uses.scalar(next->inputs[1], &lo);
+        if (next->inputs.size() > 2 && !next->inputs[2].empty()) ok &= uses.scalar(next->inputs[2], &hi);
       } else {
         lo = -std::numeric_limits<float>::max();
         hi = std::numeric_limits<float>::max();
@@ -153,21 +188,51 @@ int fuse_conv_chains(Model* model) {
       }
     }
     conv.outputs[0] = tail;
-    for (Node* n : absorbed) {
-      removed[static_cast<size_t>(n - g.nodes.data())] = true;
-      ++fused;
-    }
+    for (Node* n : absorbed) uses.absorb(n);
   }
-  if (fused == 0) return 0;
-  std::vector<Node> kept;
-  kept.reserve(g.nodes.size() - static_cast<size_t>(fused));
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
-  bool has_domain = false;
-  for (const OpsetImport& o : model->opsets) has_domain |= o.domain == kFusedDomain;
-  if (!has_domain) model->opsets.push_back(OpsetImport{kFusedDomain, 1});
-  return fused;
+  return uses.finish(model);
+}
+
+int fuse_gelu(Model* model) {
+  Graph& g = model->graph;
+  if (model->opset("") < 7) return 0;  // Add and Mul broadcast by attribute before 7
+  Uses uses(g);
+  constexpr float kSqrt2 = 1.41421356237309504880f;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& div = g.nodes[i];
+    if (uses.removed[i] || !is_default(div, "Div") || div.inputs.size() != 2 || div.outputs.size() != 1) continue;
+    // Div(x, sqrt(2)) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5), each value read only by the next.
+    const std::string& x = div.inputs[0];
+    float c = 0.0f;
+    if (x == div.inputs[1] || !uses.scalar(div.inputs[1], &c) || c != kSqrt2) continue;
+    Node* erf = uses.sole_reader(div.outputs[0]);
+    if (erf == nullptr || !is_default(*erf, "Erf") || erf->outputs.size() != 1) continue;
+    Node* add = uses.sole_reader(erf->outputs[0]);
+    float one = 0.0f;
+    if (add == nullptr || !is_default(*add, "Add") || !uses.scalar(other_input(*add, erf->outputs[0]), &one) ||
+        one != 1.0f) {
+      continue;
+    }
+    Node* mul = uses.sole_reader(add->outputs[0]);
+    if (mul == nullptr || !is_default(*mul, "Mul") || other_input(*mul, add->outputs[0]) != x) continue;
+    Node* half = uses.sole_reader(mul->outputs[0]);
+    float h = 0.0f;
+    if (half == nullptr || !is_default(*half, "Mul") || !uses.scalar(other_input(*half, mul->outputs[0]), &h) ||
+        h != 0.5f) {
+      continue;
+    }
+    for (const Node* n : {static_cast<const Node*>(erf), static_cast<const Node*>(add), static_cast<const Node*>(mul),
+                          static_cast<const Node*>(half)}) {
+      uses.absorb(n);
+    }
+    const std::string out = half->outputs[0];
+    div.domain = kFusedDomain;
+    div.op_type = "Gelu";
+    div.inputs = {x};
+    div.outputs = {out};
+    div.attrs.clear();
+  }
+  return uses.finish(model);
 }
 
 }  // namespace onyx

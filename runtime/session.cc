@@ -44,6 +44,7 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     size_t changed = remove_identity(copy->graph);
     changed += remove_dropout(copy->graph, copy->opset(""));
     changed += static_cast<size_t>(fuse_conv_chains(copy.get()));
+    changed += static_cast<size_t>(fuse_gelu(copy.get()));
     if (changed > 0) s->plan_model_ = std::move(copy);
   }
   Result<std::unique_ptr<GraphRunner>> r = GraphRunner::create(*s->plan_model_, s->plan_model_->graph, options);

@@ -231,6 +231,9 @@ float ref_activation(simd::Activation f, float x, float alpha, float beta) {
       return x * (y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y));
     }
     case simd::Activation::kSilu: return static_cast<float>(d / (1.0 + std::exp(-d)));
+    case simd::Activation::kGelu:
+      if (alpha != 0.0f) return static_cast<float>(0.5 * d * (1.0 + std::tanh(0.7978845608028654 * (d + 0.044715 * d * d * d))));
+      return static_cast<float>(0.5 * d * (1.0 + std::erf(d / std::sqrt(2.0))));
     default: {  // kLeakyRelu as LeakyReluOp rounds
       const float prod = alpha * x;
       return x < 0.0f ? prod : x;
@@ -257,29 +260,39 @@ TEST_CASE("simd: activations are within 4 ulp of exact (hard ones bit for bit), 
         CAPTURE(fi);
         const bool exact = f == simd::Activation::kHardSigmoid || f == simd::Activation::kHardSwish ||
                            f == simd::Activation::kLeakyRelu;
-        k.activation(f, x.data() + 1, out.data() + 1, n, 0.2f, 0.5f);  // one float in: unaligned
-        int64_t worst = 0;
-        bool same_alone = true;
-        for (size_t i = 1; i <= n; ++i) {
-          const float want = ref_activation(f, x[i], 0.2f, 0.5f);
-          const float got = out[i];
-          if (std::isnan(want) || std::isnan(got)) {
-            worst = std::max<int64_t>(worst, std::isnan(want) && std::isnan(got) ? 0 : 1 << 30);
-          } else if (std::fabs(want) < std::numeric_limits<float>::min() &&
-                     std::fabs(got) < std::numeric_limits<float>::min()) {
-            // Results below the normal range (sigmoid(-104), exp(-104)) may flush to zero.
-          } else {
-            worst = std::max(worst, ulps_apart(got, want));
+        // GELU twice: erf (alpha 0) and the tanh approximation. Its 1 + erf (or 1 + tanh) cancels
+        // for negative x in float32, as in the unfused graph: it is within 4 ulp of max(1, |x|).
+        const bool gelu = f == simd::Activation::kGelu;
+        for (float alpha : gelu ? std::vector<float>{0.0f, 1.0f} : std::vector<float>{0.2f}) {
+          CAPTURE(alpha);
+          const float beta = 0.5f;
+          k.activation(f, x.data() + 1, out.data() + 1, n, alpha, beta);  // one float in: unaligned
+          int64_t worst = 0;
+          bool same_alone = true;
+          for (size_t i = 1; i <= n; ++i) {
+            const float want = ref_activation(f, x[i], alpha, beta);
+            const float got = out[i];
+            if (std::isnan(want) || std::isnan(got)) {
+              worst = std::max<int64_t>(worst, std::isnan(want) && std::isnan(got) ? 0 : 1 << 30);
+            } else if (gelu) {
+              const double unit = std::numeric_limits<float>::epsilon() * std::max(1.0, std::fabs(static_cast<double>(x[i])));
+              worst = std::max(worst, static_cast<int64_t>(std::fabs(static_cast<double>(got) - want) / unit));
+            } else if (std::fabs(want) < std::numeric_limits<float>::min() &&
+                       std::fabs(got) < std::numeric_limits<float>::min()) {
+              // Results below the normal range (sigmoid(-104), exp(-104)) may flush to zero.
+            } else {
+              worst = std::max(worst, ulps_apart(got, want));
+            }
+            // The same bits computed alone: no dependence on where the vector boundary falls.
+            k.activation(f, &x[i], one.data(), 1, alpha, beta);
+            same_alone &= std::memcmp(&one[0], &got, sizeof got) == 0;
           }
-          // The same bits computed alone: no dependence on where the vector boundary falls.
-          k.activation(f, &x[i], one.data(), 1, 0.2f, 0.5f);
-          same_alone &= std::memcmp(&one[0], &got, sizeof got) == 0;
+          CHECK(worst <= (exact ? 0 : 4));
+          CHECK(same_alone);
+          std::vector<float> in_place(x.begin() + 1, x.end());
+          k.activation(f, in_place.data(), in_place.data(), n, alpha, beta);
+          CHECK((n == 0 || std::memcmp(in_place.data(), out.data() + 1, n * sizeof(float)) == 0));  // no null to memcmp
         }
-        CHECK(worst <= (exact ? 0 : 4));
-        CHECK(same_alone);
-        std::vector<float> in_place(x.begin() + 1, x.end());
-        k.activation(f, in_place.data(), in_place.data(), n, 0.2f, 0.5f);
-        CHECK((n == 0 || std::memcmp(in_place.data(), out.data() + 1, n * sizeof(float)) == 0));  // no null to memcmp
       }
     }
   }
@@ -1540,6 +1553,99 @@ TEST_CASE("fusion: a SiLU whose Sigmoid is also read elsewhere is not fused") {
   CHECK(copy.graph.nodes[0].op_type == "Conv");
   CHECK(copy.graph.nodes[1].op_type == "Sigmoid");
   CHECK(copy.graph.nodes[2].op_type == "Mul");
+}
+
+namespace {
+
+// x [1, n] -> Div(sqrt(2)) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5) -> y: PyTorch's exact GELU.
+std::shared_ptr<Model> gelu_model(int64_t n) {
+  auto m = float_model({Node{"div", "Div", "", {"x", "sqrt2"}, {"d"}, {}, ""},
+                        Node{"erf", "Erf", "", {"d"}, {"e"}, {}, ""},
+                        Node{"add", "Add", "", {"e", "one"}, {"a"}, {}, ""},
+                        Node{"mul", "Mul", "", {"x", "a"}, {"p"}, {}, ""},
+                        Node{"half", "Mul", "", {"p", "half_value"}, {"y"}, {}, ""}},
+                       {1, n});
+  m->graph.initializers = {{"sqrt2", float_tensor({}, {1.41421356f}), ""},
+                           {"one", float_tensor({}, {1.0f}), ""},
+                           {"half_value", float_tensor({}, {0.5f}), ""}};
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("fusion: PyTorch's GELU becomes one Gelu with the unfused bits; Gelu (20) matches its formula") {
+  Model copy = *gelu_model(8);
+  CHECK(fuse_gelu(&copy) == 4);
+  REQUIRE(copy.graph.nodes.size() == 1);
+  CHECK(copy.graph.nodes[0].op_type == "Gelu");
+  CHECK(copy.graph.nodes[0].domain == "ai.onyx");
+  CHECK(copy.graph.nodes[0].inputs == std::vector<std::string>{"x"});
+  CHECK(copy.graph.nodes[0].outputs == std::vector<std::string>{"y"});
+  // An intermediate that is also a graph output, or another constant, keeps the graph as it is.
+  auto kept = gelu_model(8);
+  kept->graph.outputs.push_back(kept->graph.outputs[0]);
+  kept->graph.outputs.back().name = "e";
+  copy = *kept;
+  CHECK(fuse_gelu(&copy) == 0);
+  kept = gelu_model(8);
+  kept->graph.initializers[0].tensor.data_as<float>()[0] = 1.5f;
+  copy = *kept;
+  CHECK(fuse_gelu(&copy) == 0);
+
+  const int64_t n = 1001;
+  std::vector<float> v = random_floats(static_cast<size_t>(n), 91, -8.0f, 8.0f);
+  v[0] = std::numeric_limits<float>::infinity();
+  v[1] = -std::numeric_limits<float>::infinity();
+  const Tensor x = float_tensor({1, n}, v);
+  for (simd::Isa isa : {simd::Isa::kScalar, simd::Isa::kSse2, simd::Isa::kAvx2, simd::Isa::kNeon64}) {
+    simd::set_max_isa(isa);
+    CAPTURE(simd::isa_name(simd::active_isa()));
+    SessionOptions plain;
+    plain.optimize = false;
+    auto unfused = Session::create(gelu_model(n), plain);
+    auto fused = Session::create(gelu_model(n));
+    REQUIRE(unfused.ok());
+    REQUIRE(fused.ok());
+    std::vector<float> out[2];
+    int i = 0;
+    for (auto* s : {&unfused, &fused}) {
+      REQUIRE((**s)->set_input("x", x).ok());
+      REQUIRE((**s)->run().ok());
+      const Tensor* y = (**s)->output("y");
+      out[i++] = std::vector<float>(y->data_as<float>(), y->data_as<float>() + n);
+    }
+    CHECK((*fused)->planned_nodes() == 1);
+    CHECK(std::memcmp(out[0].data(), out[1].data(), static_cast<size_t>(n) * sizeof(float)) == 0);
+  }
+  simd::set_max_isa(simd::Isa::kNeon64);
+
+  // The ONNX operator, both forms, vector and reference paths, against the double formula.
+  for (const char* approximate : {"none", "tanh"}) {
+    CAPTURE(approximate);
+    for (bool fast : {true, false}) {
+      prims::set_fast_paths_enabled(fast);
+      test::OpTest t{"Gelu", {x}, {test::attr_string("approximate", approximate)}};
+      t.opset = 20;
+      auto r = t.run();
+      REQUIRE(r.ok());
+      const std::vector<float> got = test::values<float>((*r)[0]);
+      double worst = 0.0;
+      for (size_t j = 2; j < got.size(); ++j) {
+        const double d = v[j];
+        const double want = std::strcmp(approximate, "tanh") == 0
+                                ? 0.5 * d * (1.0 + std::tanh(0.7978845608028654 * (d + 0.044715 * d * d * d)))
+                                : 0.5 * d * (1.0 + std::erf(d / std::sqrt(2.0)));
+        worst = std::max(worst, std::fabs(got[j] - want) / std::max(1.0, std::fabs(d)));
+      }
+      CHECK(worst <= 4 * std::numeric_limits<float>::epsilon());
+      CHECK(got[0] == std::numeric_limits<float>::infinity());
+      CHECK(std::isnan(got[1]));  // -inf * (1 + erf(-inf)) = -inf * 0, as the unfused graph
+    }
+    prims::set_fast_paths_enabled(true);
+  }
+  test::OpTest bad{"Gelu", {x}, {test::attr_string("approximate", "fast")}};
+  bad.opset = 20;
+  CHECK(bad.run().status().code() == Code::kInvalidModel);
 }
 
 TEST_CASE("threads: a two-thread session gives the one-thread results") {

@@ -1,7 +1,8 @@
 // Activation functions on the shared unary driver (Relu, LeakyRelu, Elu, Selu, Celu, Sigmoid,
-// HardSigmoid, HardSwish, ThresholdedRelu, Softplus, Softsign, Tanh, Mish) and PRelu on the
+// HardSigmoid, HardSwish, Gelu, ThresholdedRelu, Softplus, Softsign, Tanh, Mish) and PRelu on the
 // broadcasting loop. float16/bfloat16 are computed in float and rounded back.
 #include <cmath>
+#include <string>
 
 #include "elementwise/activation_scalar.h"
 #include "elementwise/binary.h"
@@ -103,6 +104,26 @@ struct HardSwishOp : UnaryOp {
   static constexpr simd::Activation kSimd = simd::Activation::kHardSwish;
   template <class C>
   C operator()(C x) const { return ew::activate<kSimd>(x, 0.0f, 0.0f); }
+};
+
+// Gelu (20): approximate "none" (erf) or "tanh" (simd_args' alpha 1). Also ai.onyx Gelu (1), made
+// by the session's fusion pass from PyTorch's Div, Erf, Add, Mul, Mul (runtime/graph_fusion.cc).
+struct GeluOp : UnaryOp {
+  static constexpr DTypeMask kMask = kMaskFloat;
+  static constexpr simd::Activation kSimd = simd::Activation::kGelu;
+  float tanh_form = 0.0f;
+  Status init(const PrepareContext& ctx) {
+    std::string approximate;
+    ONYX_TRY(ctx.attr_string("approximate", &approximate, "none"));
+    if (approximate != "none" && approximate != "tanh") {
+      return ctx.fail(Code::kInvalidModel, "attribute 'approximate' is '", approximate, "', expected 'none' or 'tanh'");
+    }
+    tanh_form = approximate == "tanh" ? 1.0f : 0.0f;
+    return Status();
+  }
+  std::pair<float, float> simd_args() const { return {tanh_form, 0.0f}; }
+  template <class C>
+  C operator()(C x) const { return ew::activate<kSimd>(x, tanh_form, 0.0f); }
 };
 
 struct ThresholdedReluOp : UnaryOp {
@@ -210,6 +231,7 @@ std::unique_ptr<Kernel> make_Sigmoid() { return make_kernel<UnaryKernel<SigmoidO
 std::unique_ptr<Kernel> make_Tanh() { return make_kernel<UnaryKernel<TanhOp>>(); }
 std::unique_ptr<Kernel> make_HardSigmoid() { return make_kernel<UnaryKernel<HardSigmoidOp>>(); }
 std::unique_ptr<Kernel> make_HardSwish() { return make_kernel<UnaryKernel<HardSwishOp>>(); }
+std::unique_ptr<Kernel> make_Gelu() { return make_kernel<UnaryKernel<GeluOp>>(); }
 std::unique_ptr<Kernel> make_ThresholdedRelu() { return make_kernel<UnaryKernel<ThresholdedReluOp>>(); }
 std::unique_ptr<Kernel> make_Softplus() { return make_kernel<UnaryKernel<SoftplusOp>>(); }
 std::unique_ptr<Kernel> make_Softsign() { return make_kernel<UnaryKernel<SoftsignOp>>(); }

@@ -35,9 +35,15 @@ C activate(C x, float alpha, float beta) {
   } else if constexpr (F == Activation::kHardSwish) {
     const C y = x * static_cast<C>(1.0f / 6.0f) + C(0.5);
     return x * (y < C(0) ? C(0) : (y > C(1) ? C(1) : y));
-  } else {
-    static_assert(F == Activation::kLeakyRelu);
+  } else if constexpr (F == Activation::kLeakyRelu) {
     return x < C(0) ? static_cast<C>(alpha) * x : x;
+  } else {
+    static_assert(F == Activation::kGelu);
+    if (alpha != 0.0f) {  // the tanh approximation
+      const C inner = x + static_cast<C>(0.044715f) * (x * x * x);
+      return (C(0.5) * x) * (C(1) + std::tanh(static_cast<C>(0.79788456080286535588f) * inner));
+    }
+    return (x * (std::erf(x / static_cast<C>(1.41421356237309504880f)) + C(1))) * C(0.5);
   }
 }
 
@@ -53,6 +59,7 @@ C activate(simd::Activation f, C x, float alpha, float beta) {
     case Activation::kHardSwish: return activate<Activation::kHardSwish>(x, alpha, beta);
     case Activation::kSilu: return activate<Activation::kSilu>(x, alpha, beta);
     case Activation::kLeakyRelu: return activate<Activation::kLeakyRelu>(x, alpha, beta);
+    case Activation::kGelu: return activate<Activation::kGelu>(x, alpha, beta);
     default: return x;
   }
 }

@@ -1,6 +1,6 @@
 // Element-wise activations (SimdKernels::activation), written once over an xsimd architecture
-// and instantiated per ISA: exp, sigmoid, SiLU, tanh and erf from xsimd's vector polynomials,
-// the hard sigmoid, hard swish and leaky ReLU as their scalar operators compute them.
+// and instantiated per ISA: exp, sigmoid, SiLU, tanh, erf and GELU from xsimd's vector
+// polynomials, the hard sigmoid, hard swish and leaky ReLU as their scalar operators compute them.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "simd/arch_ops.h"
 #include "simd/kernels.h"
 
 namespace onyx::simd {
@@ -16,6 +17,10 @@ namespace onyx::simd {
 namespace {
 
 // Clamps to [0, 1] by selects, which keep NaN (as the scalar `y < 0 ? 0 : y > 1 ? 1 : y`).
+// GELU's constants as float32 (PyTorch's export divides by sqrt(2) rounded to float).
+constexpr float kSqrt2 = 1.41421356237309504880f;
+constexpr float kSqrt2OverPi = 0.79788456080286535588f;
+
 template <class V>
 inline V clamp01(V y) {
   const V zero(0.0f), one(1.0f);
@@ -47,9 +52,16 @@ inline xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> x, float alp
   } else if constexpr (F == Activation::kSilu) {
     // The same roundings as Sigmoid, then Mul: a fused SiLU gives the unfused graph's bits.
     return x * sigmoid<Arch>(x);
-  } else {
-    static_assert(F == Activation::kLeakyRelu);
+  } else if constexpr (F == Activation::kLeakyRelu) {
     return xsimd::select(x < V(0.0f), V(alpha) * x, x);  // NaN and -0 pass through, as the scalar op
+  } else {
+    static_assert(F == Activation::kGelu);
+    if (alpha != 0.0f) {
+      const V inner = x + V(0.044715f) * (x * x * x);
+      return (V(0.5f) * x) * (V(1.0f) + xsimd::tanh(V(kSqrt2OverPi) * inner));
+    }
+    // The unfused graph's operations: Div (correctly rounded, as the Div operator), Erf, Add, Mul, Mul.
+    return (x * (xsimd::erf(Div<Arch>::apply(x, V(kSqrt2))) + V(1.0f))) * V(0.5f);
   }
 }
 
@@ -78,6 +90,7 @@ void activation(Activation f, const float* x, float* out, size_t n, float alpha,
     case Activation::kHardSwish: return activation_loop<Arch, Activation::kHardSwish>(x, out, n, alpha, beta);
     case Activation::kSilu: return activation_loop<Arch, Activation::kSilu>(x, out, n, alpha, beta);
     case Activation::kLeakyRelu: return activation_loop<Arch, Activation::kLeakyRelu>(x, out, n, alpha, beta);
+    case Activation::kGelu: return activation_loop<Arch, Activation::kGelu>(x, out, n, alpha, beta);
     default: return;
   }
 }

@@ -14,8 +14,12 @@ namespace onyx::simd {
 
 // Element-wise activations and transcendental functions of float arrays (simd/activation.h).
 // kHardSigmoid is clamp(alpha * x + beta, 0, 1); kHardSwish x * clamp(x / 6 + 1/2, 0, 1);
-// kSilu x * sigmoid(x) (PyTorch's SiLU, exported as Sigmoid and Mul); kLeakyRelu x < 0 ? alpha * x : x.
-enum class Activation : uint8_t { kExp, kSigmoid, kTanh, kErf, kHardSigmoid, kHardSwish, kSilu, kLeakyRelu, kCount };
+// kSilu x * sigmoid(x) (PyTorch's SiLU, exported as Sigmoid and Mul); kLeakyRelu x < 0 ? alpha * x : x;
+// kGelu (x * (erf(x / sqrt(2)) + 1)) * 0.5 in the order PyTorch exports it (Div, Erf, Add, Mul,
+// Mul), or with alpha != 0 the tanh approximation (x * 0.5) * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+enum class Activation : uint8_t {
+  kExp, kSigmoid, kTanh, kErf, kHardSigmoid, kHardSwish, kSilu, kLeakyRelu, kGelu, kCount
+};
 
 // What a GEMM tile does to its result after the last slice of K: C = C + bias[row], then
 // clamped to [lo, hi] when `clamp` (Relu, Clip; max/min take the bound when C is NaN). `post`

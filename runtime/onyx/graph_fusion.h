@@ -14,4 +14,9 @@ namespace onyx {
 // number of nodes removed.
 int fuse_conv_chains(Model* model);
 
+// PyTorch's exact GELU, Div(x, sqrt(2)) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5) with float32
+// constants, becomes one ai.onyx.Gelu node (the same operations in one pass, so the same bits)
+// when each intermediate value has no other reader. Returns the number of nodes removed.
+int fuse_gelu(Model* model);
+
 }  // namespace onyx
