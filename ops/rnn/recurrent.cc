@@ -1,5 +1,6 @@
 // RNN (1, 7, 14), GRU (1, 3, 7, 14), LSTM (1, 7, 14): a plain scalar reference of the three
-// recurrent ops. See recurrent.h for the semantics the spec leaves open.
+// recurrent ops, whose float32 dot products run the active ISA's kernel. See recurrent.h for
+// the semantics the spec leaves open.
 //
 // Versions: 1 has output_sequence (only says Y may be omitted: ignored, Y is produced when its
 // output is named); GRU-3 adds linear_before_reset; 14 adds layout (1 = batch-major X, Y,
@@ -8,8 +9,11 @@
 
 #include <cctype>
 #include <memory>
+#include <type_traits>
 
 #include "dispatch.h"
+#include "prims/fast_paths.h"
+#include "simd/kernels.h"
 
 namespace onyx::rnn {
 namespace {
@@ -251,6 +255,16 @@ Status RecurrentKernel::run_typed(RunContext& ctx) {
     }
   }
 
+  // float32 dot products (all of the cell's multiply-adds) through the active ISA's kernel: the
+  // same sums in another order. The reference mode and the other types keep the scalar loop.
+  const simd::SimdKernels* k = std::is_same_v<T, float> && prims::fast_paths_enabled() ? simd::kernels() : nullptr;
+  auto vdot = [k](const T* w, const auto* v, int64_t n) -> A {
+    if constexpr (std::is_same_v<T, float> && std::is_same_v<std::remove_cv_t<std::remove_pointer_t<decltype(v)>>, float>) {
+      if (k != nullptr) return k->dot(w, v, static_cast<size_t>(n));
+    }
+    return dot<A>(w, v, n);
+  };
+
   A* h = static_cast<A*>(ctx.scratch());  // [B, H]
   A* c = h + B * H;                        // [B, H]
   A* gates = c + B * H;                    // [G * H]
@@ -279,7 +293,7 @@ Status RecurrentKernel::run_typed(RunContext& ctx) {
     // Pre-activation of gate g, unit j: x.W^T + hv.R^T + biases (without peepholes).
     auto pre = [&](int64_t g, int64_t j, const T* x, const A* hv) {
       const int64_t row = g * H + j;
-      A s = dot<A>(Wd + row * I, x, I) + dot<A>(Rd + row * H, hv, H);
+      A s = vdot(Wd + row * I, x, I) + vdot(Rd + row * H, hv, H);
       if (Wb != nullptr) s += static_cast<A>(Wb[row]) + static_cast<A>(Rb[row]);
       return s;
     };
@@ -310,8 +324,8 @@ Status RecurrentKernel::run_typed(RunContext& ctx) {
           } else {
             for (int64_t j = 0; j < H; ++j) {
               const int64_t row = 2 * H + j;
-              A xw = dot<A>(Wd + row * I, x, I);
-              A hr = dot<A>(Rd + row * H, hb, H);
+              A xw = vdot(Wd + row * I, x, I);
+              A hr = vdot(Rd + row * H, hb, H);
               if (Wb != nullptr) {
                 xw += static_cast<A>(Wb[row]);
                 hr += static_cast<A>(Rb[row]);
