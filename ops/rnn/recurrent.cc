@@ -12,7 +12,9 @@
 #include <type_traits>
 
 #include "dispatch.h"
+#include "prims/align.h"
 #include "prims/fast_paths.h"
+#include "prims/gemm.h"
 #include "simd/kernels.h"
 
 namespace onyx::rnn {
@@ -219,7 +221,17 @@ Status RecurrentKernel::prepare(PrepareContext& ctx) {
     return ctx.fail(Code::kInvalidModel, "state of ", batch_, " x ", hidden_, " is too large");
   }
   const size_t acc_size = dtype_ == DType::kFloat64 ? sizeof(double) : sizeof(float);
-  ctx.request_scratch(static_cast<size_t>(elems) * acc_size);
+  size_t bytes = static_cast<size_t>(elems) * acc_size;
+  if (dtype_ == DType::kFloat32) {
+    // The float32 path's input projections of every step (run_typed), then the GEMM's scratch.
+    int64_t rows = 0, projected = 0;
+    if (!checked_mul(seq_, batch_, &rows) || !checked_mul(rows, gh, &projected) || projected > kMaxElements) {
+      return ctx.fail(Code::kInvalidModel, "input projections of ", seq_, " x ", batch_, " x ", gh, " are too large");
+    }
+    bytes = prims::align_size(bytes) + prims::align_size(static_cast<size_t>(projected) * sizeof(float)) +
+            prims::sgemm_scratch_bytes(rows, gh, input_);
+  }
+  ctx.request_scratch(bytes);
   return Status();
 }
 
@@ -269,6 +281,16 @@ Status RecurrentKernel::run_typed(RunContext& ctx) {
   A* c = h + B * H;                        // [B, H]
   A* gates = c + B * H;                    // [G * H]
   A* tmp = gates + G * H;                  // [H]
+  // float32 with the vector kernels: X W^T + Wb of every step at once, one GEMM per direction
+  // into xw [S * B, G * H] (rows in X's order); each step then adds only the state's products.
+  A* xw = nullptr;
+  void* gemm_scratch = nullptr;
+  if (k != nullptr) {
+    auto* base = static_cast<unsigned char*>(ctx.scratch());
+    xw = reinterpret_cast<A*>(base + prims::align_size(static_cast<size_t>(2 * B * H + G * H + H) * sizeof(A)));
+    gemm_scratch = reinterpret_cast<unsigned char*>(xw) + prims::align_size(static_cast<size_t>(S * B * G * H) * sizeof(A));
+  }
+  const A* xwr = nullptr;  // the current step's row of xw
 
   // Element offsets of the layout-dependent tensors.
   auto x_at = [&](int64_t t, int64_t b) { return layout_ == 0 ? (t * B + b) * I : (b * S + t) * I; };
@@ -290,9 +312,28 @@ Status RecurrentKernel::run_typed(RunContext& ctx) {
         c[b * H + j] = init_c != nullptr ? static_cast<A>(init_c[state_at(d, b) + j]) : A(0);
       }
     }
+    if constexpr (std::is_same_v<T, float>) {
+      if (xw != nullptr && S * B > 0) {
+        prims::sgemm(false, true, S * B, G * H, I, 1.0f, X, I, Wd, I, 0.0f, xw, G * H, gemm_scratch);
+        for (int64_t r = 0; Wb != nullptr && r < S * B; ++r) {
+          k->binary(simd::BinaryOp::kAdd, simd::Operands::kVecVec, xw + r * G * H, Wb, xw + r * G * H,
+                    static_cast<size_t>(G * H));
+        }
+      }
+    }
+    // The input's part of gate row `row`: x.W^T + Wb.
+    auto input_part = [&](int64_t row, const T* x) -> A {
+      if (xwr != nullptr) return xwr[row];
+      const A s = vdot(Wd + row * I, x, I);
+      return Wb != nullptr ? s + static_cast<A>(Wb[row]) : s;
+    };
     // Pre-activation of gate g, unit j: x.W^T + hv.R^T + biases (without peepholes).
     auto pre = [&](int64_t g, int64_t j, const T* x, const A* hv) {
       const int64_t row = g * H + j;
+      if (xwr != nullptr) {
+        const A s = xwr[row] + vdot(Rd + row * H, hv, H);
+        return Rb != nullptr ? s + static_cast<A>(Rb[row]) : s;
+      }
       A s = vdot(Wd + row * I, x, I) + vdot(Rd + row * H, hv, H);
       if (Wb != nullptr) s += static_cast<A>(Wb[row]) + static_cast<A>(Rb[row]);
       return s;
@@ -307,6 +348,7 @@ Status RecurrentKernel::run_typed(RunContext& ctx) {
         }
         const int64_t t = rev ? len - 1 - s : s;
         const T* x = X + x_at(t, b);
+        if (xw != nullptr) xwr = xw + (layout_ == 0 ? t * B + b : b * S + t) * G * H;
         A* hb = h + b * H;
         A* cb = c + b * H;
         if (G == 1) {  // RNN: Ht = f(Xt W^T + Ht-1 R^T + Wb + Rb)
@@ -324,13 +366,10 @@ Status RecurrentKernel::run_typed(RunContext& ctx) {
           } else {
             for (int64_t j = 0; j < H; ++j) {
               const int64_t row = 2 * H + j;
-              A xw = vdot(Wd + row * I, x, I);
+              const A xpart = input_part(row, x);
               A hr = vdot(Rd + row * H, hb, H);
-              if (Wb != nullptr) {
-                xw += static_cast<A>(Wb[row]);
-                hr += static_cast<A>(Rb[row]);
-              }
-              hh[j] = g(clipped(xw + r[j] * hr));
+              if (Rb != nullptr) hr += static_cast<A>(Rb[row]);
+              hh[j] = g(clipped(xpart + r[j] * hr));
             }
           }
           for (int64_t j = 0; j < H; ++j) hb[j] = (A(1) - z[j]) * hh[j] + z[j] * hb[j];
