@@ -268,11 +268,15 @@ void im2col_2d(const Geom2& g, int64_t channels, const float* x, int64_t s0, int
   }
 }
 
-// im2col for any rank (used for 3-D and up).
+// im2col for any rank (used for 3-D and up), a run of the last axis at a time as im2col_2d
+// does: the outer axes' input row found once per run, its in-range part copied (a plain copy
+// at stride 1), the rest zero. (Element by element, with every axis checked per element, it
+// took 63% of MC3-18's time, more than the GEMM.)
 void im2col_nd(const ConvShape& s, int64_t channels, const float* x, int64_t s0, int64_t s1, float* col) {
-  const size_t nd = s.rank();
+  const size_t nd = s.rank(), last = nd - 1;
   const int64_t len = s1 - s0, in_size = s.in_size(), k_size = s.kernel_size();
-  int64_t kpos[kMaxSpatial] = {}, opos[kMaxSpatial] = {};
+  const int64_t ow = s.out[last], iw = s.in[last], sw = s.strides[last];
+  int64_t kpos[kMaxSpatial] = {}, ipos[kMaxSpatial] = {};
   for (int64_t c = 0; c < channels; ++c) {
     const float* xc = x + c * in_size;
     for (int64_t kk = 0; kk < k_size; ++kk) {
@@ -281,26 +285,37 @@ void im2col_nd(const ConvShape& s, int64_t channels, const float* x, int64_t s0,
         r /= static_cast<size_t>(s.kernel[i]);
       }
       float* dst = col + (c * k_size + kk) * len;
-      for (size_t i = nd, r = static_cast<size_t>(s0); i-- > 0;) {
-        opos[i] = static_cast<int64_t>(r) % s.out[i];
-        r /= static_cast<size_t>(s.out[i]);
-      }
-      for (int64_t o = 0; o < len; ++o) {
-        int64_t offset = 0;
+      const int64_t off = kpos[last] * s.dilations[last] - s.pads[last];  // input column = o * sw + off
+      int64_t lo = 0, hi = 0;
+      valid_range(off, sw, iw, ow, &lo, &hi);
+      for (int64_t at = s0; at < s1;) {
+        const int64_t row = at / ow, o0 = at - row * ow, o1 = std::min(ow, o0 + (s1 - at));
+        // The input row the outer axes of this output row read, if it is inside the input.
+        int64_t base = 0;
         bool inside = true;
-        for (size_t i = 0; i < nd; ++i) {
-          const int64_t p = opos[i] * s.strides[i] - s.pads[i] + kpos[i] * s.dilations[i];
-          if (p < 0 || p >= s.in[i]) {
-            inside = false;
-            break;
+        for (size_t i = last, r = static_cast<size_t>(row); i-- > 0;) {
+          const int64_t o = static_cast<int64_t>(r) % s.out[i];
+          r /= static_cast<size_t>(s.out[i]);
+          const int64_t p = o * s.strides[i] - s.pads[i] + kpos[i] * s.dilations[i];
+          inside &= p >= 0 && p < s.in[i];
+          ipos[i] = p;
+        }
+        float* d = dst + (at - s0);
+        if (!inside) {
+          std::fill(d, d + (o1 - o0), 0.0f);
+        } else {
+          for (size_t i = 0; i < last; ++i) base = base * s.in[i] + ipos[i];
+          const float* xrow = xc + base * iw;
+          const int64_t a = std::clamp(lo, o0, o1), b = std::clamp(hi, o0, o1);
+          std::fill(d, d + (a - o0), 0.0f);
+          if (sw == 1) {
+            std::copy(xrow + a + off, xrow + b + off, d + (a - o0));
+          } else {
+            for (int64_t o = a; o < b; ++o) d[o - o0] = xrow[o * sw + off];
           }
-          offset = offset * s.in[i] + p;
+          std::fill(d + (b - o0), d + (o1 - o0), 0.0f);
         }
-        dst[o] = inside ? xc[offset] : 0.0f;
-        for (size_t i = nd; i-- > 0;) {  // advance the output odometer
-          if (++opos[i] < s.out[i]) break;
-          opos[i] = 0;
-        }
+        at += o1 - o0;
       }
     }
   }
