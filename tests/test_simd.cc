@@ -1722,14 +1722,17 @@ TEST_CASE("threads: Gemm and MatMul split by rows, by columns and by batches giv
   //   block 17 rows: no part is one row);
   //   MatMul [40, 96] x [96, 1000]: 2 row blocks, 15 column blocks: split by columns;
   //   MatMul [12, 49, 32] x [12, 32, 49] x 8 (attention's per-head products): whole batches;
-  //   Gemm [300, 128] x [256, 128]^T + C[256] with alpha and beta: by rows.
+  //   Gemm [300, 128] x [256, 128]^T + C[256] with alpha and beta: by rows;
+  //   Gemm [3, 512] x [1000, 512]^T and MatMul [2, 512] x [512, 1000]: a few rows (sgemm's
+  //   matrix-vector products), by columns.
   // One thread on the reference must agree within rounding.
   struct Case {
     Dims xs, ws;
     bool gemm = false;
   };
   for (const Case& k : {Case{{1, 3137, 64}, {64, 96}}, Case{{40, 96}, {96, 1000}}, Case{{96, 49, 32}, {96, 32, 49}},
-                        Case{{300, 128}, {256, 128}, true}}) {
+                        Case{{300, 128}, {256, 128}, true}, Case{{3, 512}, {1000, 512}, true},
+                        Case{{2, 512}, {512, 1000}}}) {
     CAPTURE(shape_str(k.xs));
     auto model = [&] {
       std::vector<Attribute> attrs;

@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "nn/common.h"
 #include "prims/gemm.h"
+#include "simd/kernels.h"
 
 namespace onyx {
 namespace {
@@ -80,7 +81,7 @@ void gemm_any(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, co
 // product's plan, so an element is the same sum in the same order however the product is split
 // (and no part is a single row, which sgemm would take as a matrix-vector product, summed in
 // another order). Products under kMinParallelMacs, and the portable (Eigen) path, stay on one
-// thread.
+// thread; products of a few rows (matrix-vector products in sgemm) are split by columns.
 class ParallelSgemm {
  public:
   void prepare(PrepareContext& ctx, int64_t m, int64_t n, int64_t k) {
@@ -94,7 +95,9 @@ class ParallelSgemm {
   void run(RunContext& ctx, bool ta, bool tb, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
            float beta, float* c, int64_t ldc) const {
     const int64_t row_blocks = m_ / kRowGrain, col_blocks = n_ / kColGrain;
-    const bool split = ctx.workers() > 1 && plan_.tile >= 0 && m_ * n_ * k_ >= kMinParallelMacs &&
+    // A matrix-vector product streams all of B: worth a second thread from far fewer multiply-adds.
+    const int64_t min_macs = m_ <= prims::kSgemmFewRows ? kMinParallelGemvMacs : kMinParallelMacs;
+    const bool split = ctx.workers() > 1 && simd::kernels() != nullptr && m_ * n_ * k_ >= min_macs &&
                        std::max(row_blocks, col_blocks) >= 2;
     if (!split) {
       prims::sgemm(plan_, ta, tb, m_, n_, k_, alpha, a, lda, b, ldb, beta, c, ldc, ctx.worker_scratch(0));
@@ -119,7 +122,7 @@ class ParallelSgemm {
 
   // Below this many multiply-adds handing out the parts costs more than it saves (as for
   // convolutions).
-  static constexpr int64_t kMinParallelMacs = int64_t{1} << 21;
+  static constexpr int64_t kMinParallelMacs = int64_t{1} << 21, kMinParallelGemvMacs = int64_t{1} << 18;
 
  private:
   static constexpr int64_t kRowGrain = 16, kColGrain = 64;
@@ -196,20 +199,6 @@ class GemmKernel final : public Kernel {
       const T* a = ctx.input(0).data_as<T>();
       const T* b = ctx.input(1).data_as<T>();
       const int64_t lda = trans_a_ ? m_ : k_, ldb = trans_b_ ? k_ : n_;
-      // A classifier's matrix-vector product (one row, no scratch) streams all of B: ranges of
-      // columns on the threads from 2^18 multiply-adds.
-      constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
-      const int64_t parts = std::min<int64_t>(ctx.workers(), n_ / 64);
-      if (std::is_same_v<T, float> && m_ == 1 && parts > 1 && n_ * k_ >= kMinParallelMacs) {
-        ctx.parallel_for(parts, [&](int64_t part, int) {
-          // Column ranges in whole 16-column blocks.
-          const int64_t j0 = part * (n_ / 16) / parts * 16;
-          const int64_t j1 = part + 1 == parts ? n_ : (part + 1) * (n_ / 16) / parts * 16;
-          gemm_any<T>(trans_a_, trans_b_, 1, j1 - j0, k_, alpha_, a, lda, b + (trans_b_ ? j0 * ldb : j0), ldb, beta,
-                      yp + j0, n_, nullptr);
-        });
-        return Status();
-      }
       if constexpr (std::is_same_v<T, float>) {
         product_.run(ctx, trans_a_, trans_b_, alpha_, a, lda, b, ldb, beta, yp, n_);
       } else {

@@ -8,7 +8,7 @@
 //
 // gemm_ref is the plain scalar reference for any element type (16-bit floats accumulate in
 // float through Acc). sgemm is the fast float32 path: the active ISA's GEMM micro-kernels
-// (simd::SimdKernels) with both operands packed as it goes, dot/axpy kernels for a single row,
+// (simd::SimdKernels) with both operands packed as it goes, dot/axpy kernels for up to 4 rows,
 // or Eigen's blocked GEMM when no SIMD table is compiled in. It runs single-threaded and
 // allocates nothing: its packing buffers live in caller-provided scratch of
 // sgemm_scratch_bytes(m, n, k) bytes.
@@ -37,6 +37,10 @@ void gemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, Acc a
     }
   }
 }
+
+// sgemm computes products of up to this many rows as matrix-vector products (dot or axpy per
+// row, B read once for all of them): no scratch, no tile padding, and memory-bound.
+constexpr int64_t kSgemmFewRows = 4;
 
 // Cache blocking of sgemm and the scratch it needs. A plan made for an m x n x k product
 // serves every product with smaller or equal m, n and k (Eigen's blocking heuristic is not
