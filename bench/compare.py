@@ -8,7 +8,9 @@ Installs onnxruntime-node 1.30.0 from the npm registry into bench/ort/ (git-igno
 is missing. For every model folder (default: each folder of ../shared/models) and every
 thread count it alternates `onyx bench --json` and bench/ort_bench.mjs for several rounds,
 each a separate process (warm-up runs, then timed runs), and reports the median over rounds of
-each round's median. One-thread rounds run both runtimes on the same CPU, the next CPU each
+each round's median. Both runtimes get a model folder's test_data_set_0 inputs when it has them
+(the shapes the model is meant for: a symbolic dimension would be 1), else random inputs of the
+declared shapes. One-thread rounds run both runtimes on the same CPU, the next CPU each
 round: on a shared machine one vCPU can run some kernels a third slower than another (here
 Winograd layers 6.3 against 4.8 ms, ONNX Runtime's 8.5 against 7.7), and where the scheduler
 put each process would otherwise be part of the ratio. The report lists each model's one-thread
@@ -37,6 +39,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -84,6 +87,42 @@ def macs(model_path):
         except (KeyError, IndexError):  # a shape inference could not give (or a 0-D operand)
             continue
     return total
+
+
+def test_inputs(model_path, tmp_dir):
+    """For a model folder with test_data_set_0: the arguments that feed its inputs to each
+    runtime, (onyx args, ORT args), so that both run the shapes the model is meant for (a
+    symbolic dimension would otherwise be 1: a 1x1 image through ResNet-18) and valid values
+    (token ids within the vocabulary). ([], []) when there is no test data."""
+    data = os.path.join(os.path.dirname(model_path), "test_data_set_0")
+    if not os.path.isdir(data):
+        return [], []
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        return [], []
+    graph = onnx.load(model_path, load_external_data=False).graph
+    inits = {t.name for t in graph.initializer}
+    names = [i.name for i in graph.input if i.name not in inits]
+    onyx_args, ort_args = [], []
+    for k, name in enumerate(names):
+        pb = os.path.join(data, f"input_{k}.pb")
+        if not os.path.isfile(pb):
+            return [], []
+        tensor = onnx.TensorProto()
+        with open(pb, "rb") as f:
+            tensor.ParseFromString(f.read())
+        array = numpy_helper.to_array(tensor)
+        ort_type = {"float32": "float32", "float64": "float64", "int64": "int64", "int32": "int32",
+                    "uint8": "uint8", "int8": "int8", "bool": "bool"}.get(str(array.dtype))
+        if ort_type is None:
+            return [], []
+        raw = os.path.join(tmp_dir, f"{abs(hash(model_path))}_{k}.bin")
+        array.astype(array.dtype.newbyteorder("<")).tofile(raw)
+        onyx_args += ["--input", f"{name}={pb}"]
+        ort_args += ["--input", f"{name}={raw}:{ort_type}:{'x'.join(str(d) for d in array.shape)}"]
+    return onyx_args, ort_args
 
 
 def allowed_cpus():
@@ -177,15 +216,17 @@ def main():
     host = [host_check(args.onyx, check[1], args.runs, pair)] if check else []
     trips = [core_round_trip(pair)] if check else []
     rows = []
+    tmp = tempfile.TemporaryDirectory(prefix="onyx-compare-")
     for name, model, flops in models:
+        onyx_inputs, ort_inputs = test_inputs(model, tmp.name)
         for t in threads:
             ox, ort, cpus = [], [], []
             for rnd in range(args.rounds):  # alternate, so both see the same machine
                 cpu = round_cpu(t, rnd)
                 common = ["--runs", str(args.runs), "--warmup", str(args.warmup), "--threads", str(t),
                           "--interval", str(args.interval)]
-                ox.append(run_json([args.onyx, "bench", model, "--json"] + common, cpu))
-                ort.append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model] + common, cpu))
+                ox.append(run_json([args.onyx, "bench", model, "--json"] + common + onyx_inputs, cpu))
+                ort.append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model] + common + ort_inputs, cpu))
                 cpus.append(cpu)
             med = lambda rs, k: statistics.median(r[k] for r in rs)
             row = {

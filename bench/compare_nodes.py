@@ -18,8 +18,9 @@ their sum is a little more than the latency.
 import argparse
 import os
 import statistics
+import tempfile
 
-from compare import HERE, ROOT, ensure_ort, round_cpu, run_json
+from compare import HERE, ROOT, ensure_ort, round_cpu, run_json, test_inputs
 
 
 def table(title, rounds, threads):
@@ -67,11 +68,14 @@ def main():
     common = ["--json", "--profile", "--runs", str(args.runs), "--warmup", str(args.warmup)]
     onyx = {t: [] for t in threads}
     ort = {t: [] for t in threads}
+    tmp = tempfile.TemporaryDirectory(prefix="onyx-compare-")
+    onyx_inputs, ort_inputs = test_inputs(model, tmp.name)  # the folder's test inputs, if any
     for rnd in range(args.rounds):  # alternate, so both see the same machine (one thread: the same CPU)
         for t in threads:
             cpu = round_cpu(t, rnd)
-            onyx[t].append(run_json([args.onyx, "bench", model, "--threads", str(t)] + common, cpu))
-            ort[t].append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model, "--threads", str(t)] + common, cpu))
+            onyx[t].append(run_json([args.onyx, "bench", model, "--threads", str(t)] + common + onyx_inputs, cpu))
+            ort[t].append(run_json(["node", os.path.join(HERE, "ort_bench.mjs"), model, "--threads", str(t)] + common +
+                                   ort_inputs, cpu))
     print(f"model: {model}; medians of {args.rounds} alternating rounds, each the mean of {args.runs} runs")
     table("Onyx", onyx, threads)
     table("ONNX Runtime 1.30", ort, threads)

@@ -5,7 +5,11 @@
 // fusions, in the order it ran, as name, op and its mean ms over the timed runs (as
 // `onyx bench --json --profile`).
 // With --interval MS it idles MS milliseconds before each timed run (as `onyx bench --interval`).
+// --input NAME=FILE:TYPE:DIMS feeds input NAME from FILE, raw little-endian elements of ORT type
+// TYPE (float32, int64, ...) and shape DIMS (e.g. 3x3x96x128; empty for a scalar), instead of
+// random values (bench/compare.py passes a model folder's test inputs this way).
 //   node bench/ort_bench.mjs MODEL --threads N --runs N --warmup N [--interval MS] [--profile]
+//        [--input NAME=FILE:TYPE:DIMS ...]
 import { createRequire } from 'module';
 import { performance } from 'perf_hooks';
 import process from 'process';
@@ -44,7 +48,20 @@ const session = await ort.InferenceSession.create(model, {
   ...(profile ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'ort') } : {}),
 });
 const feeds = {};
+const arrays = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array,
+                 uint8: Uint8Array, int8: Int8Array, bool: Uint8Array };
+args.forEach((a, i) => {
+  if (a !== '--input') return;
+  const spec = args[i + 1], eq = spec.indexOf('=');
+  const [file, type, dims] = spec.slice(eq + 1).split(':');
+  const bytes = readFileSync(file);
+  const Array_ = arrays[type];
+  if (!Array_) throw new Error(`--input ${spec}: type ${type} not handled`);
+  const data = new Array_(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  feeds[spec.slice(0, eq)] = new ort.Tensor(type, data, dims ? dims.split('x').map(Number) : []);
+});
 for (const meta of session.inputMetadata) {
+  if (meta.name in feeds) continue;
   const dims = meta.shape.map(d => (typeof d === 'number' && d >= 0 ? d : 1));
   const n = dims.reduce((a, b) => a * b, 1);
   const make = makers[meta.type];
