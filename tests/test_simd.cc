@@ -1767,6 +1767,35 @@ TEST_CASE("threads: Gemm and MatMul split by rows, by columns and by batches giv
   }
 }
 
+TEST_CASE("threads: a 3-D convolution's column chunks on two threads give the one-thread bits") {
+  // 2 x 32 x 6 x 20 x 20 -> 32 channels, 3x3x3, padding 1: im2col chunks of 1213 of each
+  // image's 2400 columns (the second chunk shorter), four units shared between the threads.
+  const Dims xs = {2, 32, 6, 20, 20};
+  auto model = [&] {
+    auto m = float_model({Node{"conv", "Conv", "", {"x", "w", "b"}, {"c"}, {ints_attr("pads", {1, 1, 1, 1, 1, 1})}, ""},
+                          Node{"relu", "Relu", "", {"c"}, {"y"}, {}, ""}},
+                         xs);
+    m->graph.initializers = {{"w", float_tensor({32, 32, 3, 3, 3}, random_floats(32 * 32 * 27, 111, -0.2f, 0.2f)), ""},
+                             {"b", float_tensor({32}, random_floats(32, 112)), ""}};
+    return m;
+  };
+  const Tensor tx = float_tensor(xs, random_floats(static_cast<size_t>(numel(xs)), 113));
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2, 0}) {  // 0: one thread on the scalar reference
+    prims::set_fast_paths_enabled(threads != 0);
+    results.push_back(run_model(model(), tx, std::max(threads, 1)));
+  }
+  prims::set_fast_paths_enabled(true);
+  REQUIRE(results[0].size() == static_cast<size_t>(2 * 32 * 6 * 20 * 20));
+  CHECK(results[0] == results[1]);
+  float worst = 0.0f, largest = 1.0f;
+  for (size_t i = 0; i < results[0].size(); ++i) {
+    worst = std::max(worst, test::gap(results[0][i], results[2][i]));
+    largest = std::max(largest, std::fabs(results[2][i]));
+  }
+  CHECK(worst <= 1e-5f * largest);
+}
+
 TEST_CASE("threads: convolutions split by columns, by channels and by images give the one-thread results") {
   // Each large enough to be split (over ConvKernel's minimum of 2^21 multiply-adds):
   //   1x32x32x32 -> 64 channels: 1024 output columns, split by columns;

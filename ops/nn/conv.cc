@@ -153,7 +153,8 @@ class ConvKernel final : public Kernel {
         ctx.request_worker_scratch(winograd_->scratch_bytes());
       } else if (!packed_.empty()) {
         ctx.request_worker_scratch(packed_worker_bytes());
-      } else if (depthwise) {
+      } else if (depthwise || !sum_broadcast_) {
+        // Depthwise, and the other GEMM paths (3-D and up, dilated) in column chunks.
         ctx.request_worker_scratch(prims::conv_scratch_bytes(shape_));
       } else {
         scratch = prims::conv_scratch_bytes(shape_);
@@ -199,10 +200,25 @@ class ConvKernel final : public Kernel {
     } else if (x.dtype() == DType::kFloat32) {
       if (prims::conv_algo(shape_) == prims::ConvAlgo::kDepthwise) {
         if (run_depthwise(ctx, static_cast<float*>(conv_out))) return Status();
-      } else {
+      } else if (sum_broadcast_ || !prims::fast_paths_enabled()) {
         prims::conv_fast(shape_, x.data_as<float>(), w.data_as<float>(),
                          has_bias_ ? ctx.input(2).data_as<float>() : nullptr, static_cast<float*>(conv_out),
-                         scratch);
+                         sum_broadcast_ ? scratch : ctx.worker_scratch(0));
+      } else {
+        // The column chunks of every image on the threads, each with its own scratch.
+        const float* xf = x.data_as<float>();
+        const float* wf = w.data_as<float>();
+        const float* bf = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
+        auto* yf = static_cast<float*>(conv_out);
+        auto unit = [&](int64_t u, int worker) { prims::conv_gemm_unit(shape_, u, xf, wf, bf, yf, ctx.worker_scratch(worker)); };
+        const int64_t units = prims::conv_gemm_units(shape_);
+        const int64_t macs = shape_.batch * shape_.out_channels * shape_.out_size() * (shape_.in_channels / shape_.group) *
+                             shape_.kernel_size();
+        if (macs >= kMinGemmParallelMacs) {
+          ctx.parallel_for(units, unit);
+        } else {
+          for (int64_t u = 0; u < units; ++u) unit(u, 0);
+        }
       }
     } else {
       ONYX_TRY(dispatch<kMaskFloat3>(x.dtype(), [&](auto tag) {

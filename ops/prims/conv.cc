@@ -538,59 +538,62 @@ void conv_fast(const ConvShape& s, const float* x, const float* w, const float* 
     conv_ref<float>(s, x, w, bias, y);
     return;
   }
-  const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
-  const int64_t in_size = s.in_size(), out_size = s.out_size(), k_size = s.kernel_size();
-  if (s.batch == 0 || out_size == 0 || s.out_channels == 0) return;
-  const ConvAlgo algo = conv_algo(s);
-
-  if (algo == ConvAlgo::kDepthwise) {
+  if (s.batch == 0 || s.out_size() == 0 || s.out_channels == 0) return;
+  if (conv_algo(s) == ConvAlgo::kDepthwise) {
     simd::TileEpilogue ep;
     ep.bias = bias;
     for (int64_t n = 0; n < s.batch; ++n) conv_depthwise(s, n, 0, s.in_channels, x, w, y, scratch, ep);
     return;
   }
 
-  // GEMM paths: Y_g[mg x S] = W_g[mg x cg*K] * col[cg*K x S] (+ bias, preloaded into Y).
-  const int64_t rows = cg * k_size;
+  const int64_t units = conv_gemm_units(s);
+  for (int64_t u = 0; u < units; ++u) conv_gemm_unit(s, u, x, w, bias, y, scratch);
+}
+
+int64_t conv_gemm_units(const ConvShape& s) {
+  const int64_t out_size = s.out_size();
+  if (s.batch == 0 || out_size == 0 || s.out_channels == 0) return 0;
+  const int64_t chunk = conv_algo(s) == ConvAlgo::kIm2col ? col_chunk(s) : out_size;
+  return s.batch * s.group * ((out_size + chunk - 1) / chunk);
+}
+
+// GEMM paths: Y_g[mg x S] = W_g[mg x cg*K] * col[cg*K x S] (+ bias, preloaded into Y), unit u
+// being one column chunk of one image's group. Every chunk runs the plan of a whole chunk, so
+// a unit's outputs do not depend on which thread runs it.
+void conv_gemm_unit(const ConvShape& s, int64_t u, const float* x, const float* w, const float* bias, float* y,
+                    void* scratch) {
+  const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
+  const int64_t in_size = s.in_size(), out_size = s.out_size();
+  const ConvAlgo algo = conv_algo(s);
+  const int64_t rows = cg * s.kernel_size();
   const float beta = bias != nullptr ? 1.0f : 0.0f;
   const int64_t chunk = algo == ConvAlgo::kIm2col ? col_chunk(s) : out_size;
-  // One plan for every chunk (the last one may be narrower).
+  const int64_t chunks = (out_size + chunk - 1) / chunk;
+  const int64_t image = u / chunks, n = image / s.group, g = image % s.group;
+  const int64_t s0 = u % chunks * chunk, s1 = std::min(out_size, s0 + chunk);
   const SgemmPlan plan = sgemm_plan(mg, chunk, rows);
   float* col = reinterpret_cast<float*>(align_ptr(scratch));
   void* gemm_scratch =
       algo == ConvAlgo::kIm2col ? align_ptr(reinterpret_cast<unsigned char*>(col) +
                                             align_size(static_cast<size_t>(rows * chunk) * sizeof(float)))
                                 : scratch;
-  const bool two_d = s.rank() <= 2;
-  const Geom2 g2 = two_d ? geom2(s) : Geom2{};
-  for (int64_t n = 0; n < s.batch; ++n) {
-    for (int64_t g = 0; g < s.group; ++g) {
-      const float* xg = x + (n * s.in_channels + g * cg) * in_size;
-      const float* wg = w + g * mg * rows;
-      float* yg = y + (n * s.out_channels + g * mg) * out_size;
-      if (bias != nullptr) {
-        for (int64_t m = 0; m < mg; ++m) std::fill(yg + m * out_size, yg + (m + 1) * out_size, bias[g * mg + m]);
-      }
-      if (rows == 0) {
-        if (bias == nullptr) std::fill(yg, yg + mg * out_size, 0.0f);
-        continue;
-      }
-      if (algo == ConvAlgo::kPointwise) {
-        sgemm(plan, false, false, mg, out_size, cg, 1.0f, wg, cg, xg, in_size, beta, yg, out_size, gemm_scratch);
-        continue;
-      }
-      for (int64_t s0 = 0; s0 < out_size; s0 += chunk) {
-        const int64_t s1 = std::min(out_size, s0 + chunk);
-        if (two_d) {
-          im2col_2d(g2, cg, xg, s0, s1, col);
-        } else {
-          im2col_nd(s, cg, xg, s0, s1, col);
-        }
-        sgemm(plan, false, false, mg, s1 - s0, rows, 1.0f, wg, rows, col, s1 - s0, beta, yg + s0, out_size,
-              gemm_scratch);
-      }
-    }
+  const float* xg = x + (n * s.in_channels + g * cg) * in_size;
+  const float* wg = w + g * mg * rows;
+  float* yg = y + (n * s.out_channels + g * mg) * out_size;
+  for (int64_t m = 0; m < mg; ++m) {
+    std::fill(yg + m * out_size + s0, yg + m * out_size + s1, bias != nullptr ? bias[g * mg + m] : 0.0f);
   }
+  if (rows == 0) return;
+  if (algo == ConvAlgo::kPointwise) {
+    sgemm(plan, false, false, mg, out_size, cg, 1.0f, wg, cg, xg, in_size, beta, yg, out_size, gemm_scratch);
+    return;
+  }
+  if (s.rank() <= 2) {
+    im2col_2d(geom2(s), cg, xg, s0, s1, col);
+  } else {
+    im2col_nd(s, cg, xg, s0, s1, col);
+  }
+  sgemm(plan, false, false, mg, s1 - s0, rows, 1.0f, wg, rows, col, s1 - s0, beta, yg + s0, out_size, gemm_scratch);
 }
 
 }  // namespace onyx::prims

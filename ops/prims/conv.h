@@ -146,6 +146,13 @@ ConvAlgo conv_algo(const ConvShape& s);
 size_t conv_scratch_bytes(const ConvShape& s);
 void conv_fast(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
                void* scratch);
+// conv_fast's GEMM algorithms (kPointwise, kIm2col) as independent units, one column chunk of
+// one image's group each (conv_gemm_units of them; 0 for an empty output), so that threads can
+// share a convolution: conv_gemm_unit computes unit u with conv_scratch_bytes(s) of scratch of
+// its own. conv_fast runs them in order; any order gives the same bits.
+int64_t conv_gemm_units(const ConvShape& s);
+void conv_gemm_unit(const ConvShape& s, int64_t u, const float* x, const float* w, const float* bias, float* y,
+                    void* scratch);
 // conv_fast's depthwise algorithm (conv_algo(s) == kDepthwise) for one image and input channels
 // [c0, c1) (with their outputs), so that threads can share an image without copying the shape.
 // x, w and y are the whole tensors; scratch is conv_scratch_bytes(s) bytes. ep.bias is the bias
