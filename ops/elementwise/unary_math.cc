@@ -19,7 +19,13 @@ struct AbsOp : UnaryOp {
     if constexpr (std::is_unsigned_v<C>) {
       return x;
     } else if constexpr (ew::is_int_v<C>) {
-      return x < 0 ? ew::wrap_neg(x) : x;  // abs(MIN) wraps to MIN
+      // (x ^ s) - s with s the sign (0 or all ones) in wrap-around arithmetic: abs(MIN) wraps to
+      // MIN, as 0 - MIN does. Without a branch: on a camera frame's differences, whose signs are
+      // random, a compare and branch per element mispredicted half the time (int64 Abs of a
+      // 300x400x3 frame 1.43 ms, against 0.26 on data of one sign).
+      using U = std::make_unsigned_t<C>;
+      const U s = static_cast<U>(x < 0 ? ~U{0} : U{0});
+      return static_cast<C>((static_cast<U>(x) ^ s) - s);
     } else {
       return std::fabs(x);
     }

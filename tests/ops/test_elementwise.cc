@@ -240,6 +240,14 @@ TEST_CASE("Abs, Neg, Relu, Sign over dtypes") {
   check(op("Abs", {ftensor({3}, {-1.5f, 0, 2})}), ftensor({3}, {1.5f, 0, 2}));
   check(op("Abs", {t1<int8_t>({-128, -3, 4})}), t1<int8_t>({-128, 3, 4}));
   check(op("Abs", {t1<uint16_t>({65535})}), t1<uint16_t>({65535}));
+  // int64 of mixed signs past a vector's length, MIN (wraps to itself), MAX and -MAX.
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
+  std::vector<int64_t> in64 = {kMin, kMax, -kMax, 0, -1}, want64 = {kMin, kMax, kMax, 0, 1};
+  for (int64_t i = 0; i < 20; ++i) {
+    in64.push_back(i % 3 == 0 ? -i * 1000 : i * 7);
+    want64.push_back(i % 3 == 0 ? i * 1000 : i * 7);
+  }
+  check(op("Abs", {t1<int64_t>(in64)}), t1<int64_t>(want64));
   check(op("Abs", {f16({2}, {-2.5f, 3})}, {}, 6), f16({2}, {2.5f, 3}));
   check(op("Abs", {ftensor({2}, {-1, 1})}, {attr_ints("consumed_inputs", {0})}, 1), ftensor({2}, {1, 1}));
   check(op("Neg", {ftensor({2}, {1, -2})}), ftensor({2}, {-1, 2}));
