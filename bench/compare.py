@@ -255,7 +255,9 @@ def main():
                      "(other work on the machine slows both runtimes; only the ratios are comparable).")
     lines.append(f"Figures are medians of {args.rounds} alternating rounds (Onyx, then ONNX Runtime 1.30 via "
                  f"onnxruntime-node, each a fresh process: {args.warmup} warm-up runs, median of {args.runs} timed runs). "
-                 "One-thread rounds pin both runtimes to the same CPU, the next CPU each round." +
+                 "One-thread rounds pin both runtimes to the same CPU, the next CPU each round. "
+                 "Inputs: each model folder's test_data_set_0 when it has one, else random values of the declared "
+                 "shapes." +
                  (f" Each timed run follows {args.interval} ms idle (as between a camera's frames)."
                   if args.interval > 0 else ""))
     lines.append("ONNX Runtime: CPU execution provider, default graph optimisations, intra-op threads as listed. "
