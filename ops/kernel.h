@@ -310,6 +310,16 @@ class RunContext {
     using Fn = std::remove_reference_t<F>;
     tasks_->run(tasks, [](void* c, int64_t t, int w) { (*static_cast<Fn*>(c))(t, w); }, &fn);
   }
+  // fn(row) for every row in [0, rows), rows of row_len elements, shared between threads in
+  // tasks of whole rows of about 16K elements each (a small tensor stays on one thread).
+  template <class F>
+  void parallel_rows(int64_t rows, int64_t row_len, F&& fn) {
+    const int64_t per_task = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(row_len, 1));
+    parallel_for((rows + per_task - 1) / per_task, [&](int64_t task, int) {
+      const int64_t end = std::min(rows, (task + 1) * per_task);
+      for (int64_t r = task * per_task; r < end; ++r) fn(r);
+    });
+  }
   // Splits [0, units) into one run per thread, fn(begin, end, worker), in multiples of `grain`
   // and sized to the threads' speeds (TaskRunner::run_shares) as measured on this call site:
   // the step's n-th call of a run (the first kShareSites; later ones share the last). On two

@@ -110,21 +110,15 @@ class SoftmaxKernel final : public Kernel {
   // the scalar loop's operations (exp within a few ulp of std::exp).
   void softmax_rows(RunContext& ctx, const simd::SimdKernels& k, const float* x, float* y) const {
     const int64_t len = len_;
-    // Whole rows per task, about 16K floats each, so a small tensor stays on one thread.
-    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(len, 1));
-    const int64_t tasks = (outer_ + rows_per_task - 1) / rows_per_task;
-    ctx.parallel_for(tasks, [&](int64_t task, int) {
-      const int64_t r1 = std::min(outer_, (task + 1) * rows_per_task);
-      for (int64_t r = task * rows_per_task; r < r1; ++r) {
-        const float* src = x + r * len;
-        float* dst = y + r * len;
-        const auto n = static_cast<size_t>(len);
-        const float mx = k.max(src, n);
-        k.binary(simd::BinaryOp::kSub, simd::Operands::kVecScalar, src, &mx, dst, n);
-        k.activation(simd::Activation::kExp, dst, dst, n, 0.0f, 0.0f);
-        const float inv = 1.0f / k.sum(dst, n);
-        k.binary(simd::BinaryOp::kMul, simd::Operands::kVecScalar, dst, &inv, dst, n);
-      }
+    ctx.parallel_rows(outer_, len, [&](int64_t r) {
+      const float* src = x + r * len;
+      float* dst = y + r * len;
+      const auto n = static_cast<size_t>(len);
+      const float mx = k.max(src, n);
+      k.binary(simd::BinaryOp::kSub, simd::Operands::kVecScalar, src, &mx, dst, n);
+      k.activation(simd::Activation::kExp, dst, dst, n, 0.0f, 0.0f);
+      const float inv = 1.0f / k.sum(dst, n);
+      k.binary(simd::BinaryOp::kMul, simd::Operands::kVecScalar, dst, &inv, dst, n);
     });
   }
 

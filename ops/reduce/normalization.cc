@@ -152,31 +152,25 @@ class LayerNormKernel final : public Kernel {
     float* inv_out = ctx.has_output(2) ? ctx.output(2).data_as<float>() : nullptr;
     const int64_t n = cols_;
     const auto len = static_cast<size_t>(n);
-    // Whole rows per task, about 16K floats each, so a small tensor stays on one thread.
-    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(n, 1));
-    const int64_t tasks = (rows_ + rows_per_task - 1) / rows_per_task;
-    ctx.parallel_for(tasks, [&](int64_t task, int) {
-      const int64_t r1 = std::min(rows_, (task + 1) * rows_per_task);
-      for (int64_t r = task * rows_per_task; r < r1; ++r) {
-        const float* row = x + r * n;
-        float* out = y + r * n;
-        // The mean as two floats: x - hi is exact near the mean, and lo (the mean of those
-        // differences) corrects for hi's rounding, which alone would shift every output of a
-        // row far from zero with a small spread (values near 100 spread by 0.01) by 1e-4.
-        // An empty row gives NaN statistics, as the reference (0 / 0).
-        const float hi = k.sum(row, len) / static_cast<float>(n);
-        k.binary(simd::BinaryOp::kSub, simd::Operands::kVecScalar, row, &hi, out, len);
-        const float lo = k.sum(out, len) / static_cast<float>(n);
-        k.binary(simd::BinaryOp::kSub, simd::Operands::kVecScalar, out, &lo, out, len);
-        const float mean = hi + lo;
-        const float var = k.dot(out, out, len) / static_cast<float>(n);
-        const auto inv = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var) + eps_));
-        k.binary(simd::BinaryOp::kMul, simd::Operands::kVecScalar, out, &inv, out, len);
-        k.binary(simd::BinaryOp::kMul, simd::Operands::kVecVec, out, scale, out, len);
-        if (bias != nullptr) k.binary(simd::BinaryOp::kAdd, simd::Operands::kVecVec, out, bias, out, len);
-        if (mean_out != nullptr) mean_out[r] = mean;
-        if (inv_out != nullptr) inv_out[r] = inv;
-      }
+    ctx.parallel_rows(rows_, n, [&](int64_t r) {
+      const float* row = x + r * n;
+      float* out = y + r * n;
+      // The mean as two floats: x - hi is exact near the mean, and lo (the mean of those
+      // differences) corrects for hi's rounding, which alone would shift every output of a
+      // row far from zero with a small spread (values near 100 spread by 0.01) by 1e-4.
+      // An empty row gives NaN statistics, as the reference (0 / 0).
+      const float hi = k.sum(row, len) / static_cast<float>(n);
+      k.binary(simd::BinaryOp::kSub, simd::Operands::kVecScalar, row, &hi, out, len);
+      const float lo = k.sum(out, len) / static_cast<float>(n);
+      k.binary(simd::BinaryOp::kSub, simd::Operands::kVecScalar, out, &lo, out, len);
+      const float mean = hi + lo;
+      const float var = k.dot(out, out, len) / static_cast<float>(n);
+      const auto inv = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var) + eps_));
+      k.binary(simd::BinaryOp::kMul, simd::Operands::kVecScalar, out, &inv, out, len);
+      k.binary(simd::BinaryOp::kMul, simd::Operands::kVecVec, out, scale, out, len);
+      if (bias != nullptr) k.binary(simd::BinaryOp::kAdd, simd::Operands::kVecVec, out, bias, out, len);
+      if (mean_out != nullptr) mean_out[r] = mean;
+      if (inv_out != nullptr) inv_out[r] = inv;
     });
   }
 
