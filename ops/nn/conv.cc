@@ -212,9 +212,7 @@ class ConvKernel final : public Kernel {
         auto* yf = static_cast<float*>(conv_out);
         auto unit = [&](int64_t u, int worker) { prims::conv_gemm_unit(shape_, u, xf, wf, bf, yf, ctx.worker_scratch(worker)); };
         const int64_t units = prims::conv_gemm_units(shape_);
-        const int64_t macs = shape_.batch * shape_.out_channels * shape_.out_size() * (shape_.in_channels / shape_.group) *
-                             shape_.kernel_size();
-        if (macs >= kMinGemmParallelMacs) {
+        if (shape_.macs() >= kMinGemmParallelMacs) {
           ctx.parallel_for(units, unit);
         } else {
           for (int64_t u = 0; u < units; ++u) unit(u, 0);
@@ -383,7 +381,7 @@ class ConvKernel final : public Kernel {
     // image. Small convolutions stay on one thread (kMinGemmParallelMacs).
     const int64_t nr = packed_[0].tile_cols(), mr = packed_[0].tile_rows();
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
-    if (shape_.batch * shape_.group * mg * packed_[0].k() * out_size < kMinGemmParallelMacs) workers = 1;
+    if (shape_.macs() < kMinGemmParallelMacs) workers = 1;
     const size_t padded_at = padded_offset();
     const int64_t images = shape_.batch * shape_.group;
     const int64_t tiles = (out_size + nr - 1) / nr, row_tiles = (mg + mr - 1) / mr;
@@ -450,7 +448,7 @@ class ConvKernel final : public Kernel {
     simd::TileEpilogue ep = act_;
     ep.bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
-    if (shape_.batch * m * c * 9 * out_size < kMinGemmParallelMacs) workers = 1;
+    if (shape_.macs() < kMinGemmParallelMacs) workers = 1;
     auto image = [&](int64_t n) { return x + n * c * in_size; };
     auto out = [&](int64_t n) { return y + n * m * out_size; };
     auto sum = [&](int64_t n) { return z != nullptr ? z + n * m * out_size : nullptr; };
@@ -479,11 +477,10 @@ class ConvKernel final : public Kernel {
     const float* w = ctx.input(1).data_as<float>();
     const float* bias = has_bias_ ? ctx.input(2).data_as<float>() : nullptr;
     const int64_t channels = shape_.in_channels;
-    const int64_t out_size = shape_.out_size(), k_size = shape_.kernel_size();
     // Memory-bound: worth a second thread from about 2^18 multiply-adds (tens of microseconds).
     constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
     int64_t workers = std::min<int64_t>(workers_, ctx.workers());
-    if (shape_.batch * shape_.out_channels * out_size * k_size < kMinParallelMacs) workers = 1;
+    if (shape_.macs() < kMinParallelMacs) workers = 1;
     const int64_t parts = workers == 1 ? 1 : std::min<int64_t>(channels, 2 * workers);
     const simd::SimdKernels* kernels = simd::kernels();
     const bool fast = prims::fast_paths_enabled();

@@ -37,6 +37,8 @@ struct ConvShape {
   int64_t in_size() const;      // product of `in`
   int64_t out_size() const;     // product of `out`
   int64_t kernel_size() const;  // product of `kernel`
+  // Multiply-adds of the direct convolution: what the threads' minimums are measured against.
+  int64_t macs() const { return batch * out_channels * out_size() * (in_channels / group) * kernel_size(); }
 };
 
 // Scalar reference. x: [batch, C, in...], w: [M, C/group, kernel...], bias: [M] or null,
